@@ -1,0 +1,18 @@
+"""Backends: things that run graphs.
+
+* ``numpy_backend``: the reference interpreter and eager engine for host data.
+* ``xla``: lowering to StableHLO and the PJRT runtime (a later issue).
+
+Importing this package registers the eager executor with ``tracer``.
+"""
+from __future__ import annotations
+
+from tracer import tracing as _tracing
+
+from backends.array import Array
+from backends import numpy_backend
+from backends.numpy_backend import impls
+
+_tracing.set_eager_handler(numpy_backend.eager_bind)
+
+__all__ = ["Array", "impls", "numpy_backend"]

@@ -1,0 +1,151 @@
+"""``backends.Array``: what eager graphjit calls return.
+
+Host-resident and NumPy-backed: ``np.asarray(a)`` is zero-copy (the buffer
+is marked read-only: arrays are immutable, update them with ``a.at[i].set``).
+It has the tracer's methods, operators and ``.at[]`` (from
+``tracer.numpy.ArrayMethods``), so code behaves the same eagerly and under
+every transform.  Device-resident buffers come with the XLA backend.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy as np
+
+from tracer.ir import ShapedArray
+from tracer.numpy import ArrayMethods
+
+
+class Array(ArrayMethods):
+    """An immutable array computed by graphjit (host memory, NumPy-backed).
+
+    >>> import tracer.numpy as tnp
+    >>> a = tnp.arange(3.0) * 2
+    >>> a
+    Array([0., 2., 4.], dtype=float64)
+    """
+
+    __slots__ = ("_value",)
+    __array_priority__ = 100
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, value: Any):
+        v = np.array(value, copy=True)
+        v.flags.writeable = False
+        self._value = v
+
+    @property
+    def aval(self) -> ShapedArray:
+        v = self._value
+        return ShapedArray(v.shape, v.dtype)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._value.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._value.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._value.ndim
+
+    @property
+    def size(self) -> int:
+        return self._value.size
+
+    @property
+    def weak_type(self) -> bool:
+        return False
+
+    @property
+    def device(self) -> str:
+        return "cpu:numpy"
+
+    def block_until_ready(self) -> Array:
+        return self
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        v = self._value
+        if dtype is not None and np.dtype(dtype) != v.dtype:
+            return v.astype(dtype)
+        if copy:
+            return v.copy()
+        return v
+
+    def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._value.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return self._value.__dlpack_device__()
+
+    def __repr__(self) -> str:
+        r = np.array2string(self._value, separator=", ", prefix="Array(")
+        dt = self._value.dtype
+        if dt in (np.float64, np.int64, np.bool_) and self._value.size:
+            return f"Array({r}, dtype={dt.name})"
+        return f"Array({r}, dtype={dt.name})"
+
+    def __str__(self) -> str:
+        return str(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __int__(self) -> int:
+        return int(self._value)
+
+    def __float__(self) -> float:
+        return float(self._value)
+
+    def __complex__(self) -> complex:
+        return complex(self._value)
+
+    def __index__(self) -> int:
+        return self._value.__index__()
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def __iter__(self) -> Iterator[Array]:
+        if self._value.ndim == 0:
+            raise TypeError("iteration over a 0-d array")
+        for row in self._value:
+            yield wrap(row)
+
+    def item(self, *args: Any) -> Any:
+        return self._value.item(*args)
+
+    def tolist(self) -> Any:
+        return self._value.tolist()
+
+    def __setitem__(self, idx: Any, value: Any) -> None:
+        raise TypeError(
+            "graphjit arrays are immutable; instead of `x[idx] = y` write "
+            "`x = x.at[idx].set(y)`")
+
+    def __reduce__(self) -> tuple:
+        return (Array, (self._value,))
+
+
+_new = object.__new__
+
+
+def wrap(value: np.ndarray) -> Array:
+    """Wrap a NumPy array the backend just made (no copy)."""
+    a = _new(Array)
+    if type(value) is not np.ndarray:
+        value = np.asarray(value)
+    value.flags.writeable = False
+    a._value = value
+    return a
+
+
+def wrap_view(value: np.ndarray) -> Array:
+    """Wrap a user's NumPy array without copying or changing its flags."""
+    v = value.view()
+    v.flags.writeable = False
+    a = _new(Array)
+    a._value = v
+    return a

@@ -1,0 +1,1 @@
+"""The XLA backend (StableHLO lowering + PJRT runtime) arrives with its issue."""

@@ -1,0 +1,95 @@
+"""``tracer.numpy`` (``tnp``): the NumPy-compatible API, written on primitives.
+
+Names, signatures, results and result dtypes follow NumPy 2 (NEP 50
+promotion, weak Python scalars, float64 stays float64).  Outside any
+transform, calls compute on the NumPy backend and return
+``backends.Array``; inside a transform they record equations.
+
+The DESIGN.md layout names one module ``tracer/numpy.py``; it is a package
+here so that each family of functions has its own file (``_elementwise``,
+``_reductions``, ``_shape``, ``_creation``, ``_indexing``, ``_linalg``,
+``_sorting``); ``import tracer.numpy as tnp`` is unchanged.
+"""
+from __future__ import annotations
+
+import sys as _sys
+
+import numpy as _np
+
+from tracer import dtypes as _dtypes
+from tracer.numpy import _core, _elementwise, _reductions, _shape, _creation, _indexing, \
+    _linalg, _sorting
+from tracer.numpy._core import array, asarray, promote_types, result_type, unsupported
+from tracer.numpy._elementwise import *  # noqa: F401,F403
+from tracer.numpy._reductions import *  # noqa: F401,F403
+from tracer.numpy._shape import *  # noqa: F401,F403
+from tracer.numpy._creation import *  # noqa: F401,F403
+from tracer.numpy._indexing import *  # noqa: F401,F403
+from tracer.numpy._linalg import *  # noqa: F401,F403
+from tracer.numpy._sorting import *  # noqa: F401,F403
+from tracer.numpy._methods import ArrayMethods, install_all as _install_all
+from tracer.tracing import Tracer as _Tracer
+
+# dtypes and constants, as NumPy spells them
+bool_ = _np.bool_
+int8, int16, int32, int64 = _np.int8, _np.int16, _np.int32, _np.int64
+uint8, uint16, uint32, uint64 = _np.uint8, _np.uint16, _np.uint32, _np.uint64
+float16, float32, float64 = _np.float16, _np.float32, _np.float64
+complex64, complex128 = _np.complex64, _np.complex128
+bfloat16 = _dtypes.bfloat16.type if _dtypes.bfloat16 is not None else None
+double, single, half = float64, float32, float16
+intp, uintp = _np.intp, _np.uintp
+int_ = _np.int_
+dtype = _np.dtype
+finfo, iinfo = _np.finfo, _np.iinfo
+issubdtype = _np.issubdtype
+integer, floating, inexact, number, signedinteger, unsignedinteger, complexfloating = (
+    _np.integer, _np.floating, _np.inexact, _np.number, _np.signedinteger,
+    _np.unsignedinteger, _np.complexfloating)
+generic = _np.generic
+pi, e, inf, nan, euler_gamma = _np.pi, _np.e, _np.inf, _np.nan, _np.euler_gamma
+newaxis = None
+
+
+def isdtype(dtype: object, kind: object) -> bool:
+    return _np.isdtype(dtype, kind)
+
+
+def can_cast(from_: object, to: object, casting: str = "safe") -> bool:
+    if hasattr(from_, "dtype") and not isinstance(from_, _np.dtype):
+        from_ = from_.dtype
+    return _np.can_cast(from_, to, casting)
+
+
+def shape(a: object) -> tuple[int, ...]:
+    return tuple(asarray(a).shape)
+
+
+def ndim(a: object) -> int:
+    return asarray(a).ndim
+
+
+def size(a: object, axis: int | None = None) -> int:
+    s = asarray(a).shape
+    if axis is None:
+        return int(_np.prod(s, dtype=_np.int64))
+    return s[axis]
+
+
+def isscalar(x: object) -> bool:
+    return _np.isscalar(x)
+
+
+def astype(x: object, dtype: object, /, *, copy: bool = True) -> object:
+    """Like ``numpy.astype`` / ``x.astype(dtype)``."""
+    return _core.convert(asarray(x), _dtypes.canonicalize(dtype))
+
+
+def copy(a: object, order: str = "K") -> object:
+    """Like ``numpy.copy`` (arrays are immutable, so this is ``asarray``)."""
+    return asarray(a)
+
+
+_install_all(_sys.modules[__name__], _Tracer)
+
+from tracer.numpy import linalg  # noqa: E402

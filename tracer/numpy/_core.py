@@ -1,0 +1,251 @@
+"""Shared machinery of ``tracer.numpy``: conversion, promotion, ufunc wrapping.
+
+Every public ``tnp`` function is written on primitives via ``bind``.  Dtype
+results follow NumPy 2 exactly: each NumPy ufunc is asked, once per dtype
+combination, which loop it would use (``ufunc.resolve_dtypes``, with Python
+scalars as weak abstract types), and the operands are converted to that
+loop's dtypes before the primitive is bound.
+"""
+from __future__ import annotations
+
+import builtins
+import functools
+import importlib
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from tracer import dtypes
+from tracer import primitives as P
+from tracer.errors import ShapeError, UnsupportedError
+from tracer.ir import user_location
+from tracer.tracing import Tracer, bind
+
+_PY_SCALARS = (bool, int, float, complex)
+_backend: Any = None
+
+
+def _be() -> Any:
+    """The backends package (loaded on first eager use; see DESIGN.md section 2)."""
+    global _backend
+    if _backend is None:
+        _backend = importlib.import_module("backends")
+    return _backend
+
+
+def array_type() -> type:
+    return _be().Array
+
+
+def is_arraylike(x: Any) -> bool:
+    """Tracer, graphjit Array, NumPy array or scalar."""
+    return type(x) is Tracer or hasattr(x, "__array__") or isinstance(
+        x, (np.generic, *_PY_SCALARS))
+
+
+def _contains_traced(x: Any) -> bool:
+    if type(x) is Tracer or type(x) is array_type():
+        return True
+    if isinstance(x, (list, tuple)):
+        return builtins.any(_contains_traced(e) for e in x)
+    return False
+
+
+def asarray(a: Any, dtype: Any = None, order: Any = None, *, copy: Any = None) -> Any:
+    """Convert ``a`` to an array (a tracer stays a tracer), like ``np.asarray``.
+
+    >>> asarray([1.0, 2.0]).dtype
+    dtype('float64')
+    """
+    t = type(a)
+    if t is Tracer or (_backend is not None and t is _backend.Array):
+        if dtype is not None:
+            dt = dtypes.canonicalize(dtype)
+            if dt != a.dtype:
+                return convert(a, dt)
+        return a
+    if isinstance(a, (list, tuple)) and _contains_traced(a):
+        from tracer.numpy._shape import stack
+        parts = [asarray(e) for e in a]
+        dt = result_type(*parts) if dtype is None else dtypes.canonicalize(dtype)
+        return stack([convert(p, dt) for p in parts])
+    if dtype is not None:
+        dtype = dtypes.canonicalize(dtype)
+    v = np.asarray(a, dtype=dtype)
+    if v.dtype == object:
+        raise TypeError(f"cannot convert {type(a).__name__} to a numeric array "
+                        f"(at {user_location()})")
+    return _be().array.wrap_view(v) if isinstance(a, np.ndarray) and dtype is None \
+        else _be().array.wrap(v.copy() if v is a else v)
+
+
+def array(a: Any, dtype: Any = None, copy: bool = True, ndmin: int = 0) -> Any:
+    """Like ``np.array`` (graphjit arrays are immutable, so no copy is needed)."""
+    out = asarray(a, dtype)
+    if ndmin and out.ndim < ndmin:
+        out = reshape_raw(out, (1,) * (ndmin - out.ndim) + out.shape)
+    return out
+
+
+def result_type(*args: Any) -> np.dtype:
+    """``np.result_type`` (NEP 50) over arrays, tracers, dtypes and scalars."""
+    return dtypes.result_type(*args)
+
+
+def promote_types(a: Any, b: Any) -> np.dtype:
+    return dtypes.promote_types(a, b)
+
+
+def convert(x: Any, dtype: np.dtype) -> Any:
+    """Convert to ``dtype`` (binds convert_element_type only when needed)."""
+    t = type(x)
+    if t in _PY_SCALARS:
+        return np.asarray(x, dtype=dtype)[()] if dtype.kind != "V" else x
+    if isinstance(x, np.generic):
+        return x if x.dtype == dtype else np.asarray(x).astype(dtype)[()]
+    if t is not Tracer and not (_backend is not None and t is _backend.Array):
+        x = asarray(x)
+    if x.dtype == dtype and not getattr(x, "weak_type", False):
+        return x
+    return bind(P.convert_element_type_p, x, new_dtype=dtype, weak_type=False)
+
+
+def _dtype_key(x: Any) -> Any:
+    """What ``ufunc.resolve_dtypes`` needs: a dtype, or a Python type if weak."""
+    t = type(x)
+    if t in _PY_SCALARS:
+        return t
+    if t is Tracer:
+        a = x._var.aval
+        if a.weak_type:
+            return {"b": bool, "i": int, "u": int, "f": float, "c": complex}[a.dtype.kind]
+        return a.dtype
+    dt = getattr(x, "dtype", None)
+    if dt is not None:
+        return dt
+    return np.asarray(x).dtype
+
+
+@functools.lru_cache(maxsize=8192)
+def _resolve(ufunc: np.ufunc, keys: tuple) -> tuple[np.dtype, ...]:
+    return ufunc.resolve_dtypes(keys + (None,) * ufunc.nout)
+
+
+def resolve(ufunc: np.ufunc, args: Sequence[Any]) -> tuple[np.dtype, ...]:
+    """NumPy's loop dtypes for ``ufunc`` on ``args``: inputs then outputs."""
+    keys = tuple(_dtype_key(a) for a in args)
+    try:
+        return _resolve(ufunc, keys)
+    except TypeError as e:
+        names = ", ".join(k.__name__ if isinstance(k, type) else str(k) for k in keys)
+        raise TypeError(f"{ufunc.__name__} is not supported for inputs of type "
+                        f"({names}): {e} (at {user_location()})") from None
+
+
+def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
+          doc: str | None = None) -> Callable[..., Any]:
+    """A ``tnp`` function matching ``np_ufunc``'s dtypes, computed by ``impl``.
+
+    ``impl`` receives the operands already converted to NumPy's loop dtypes.
+    """
+    nin = np_ufunc.nin
+    Array = None
+
+    def fn(*args: Any, out: Any = None, where: Any = True, dtype: Any = None) -> Any:
+        nonlocal Array
+        if len(args) != nin:
+            raise TypeError(f"{fn.__name__}() takes {nin} positional arguments but "
+                            f"{len(args)} were given")
+        if out is not None:
+            raise TypeError(f"{fn.__name__}: out= is not supported (graphjit arrays are "
+                            "immutable); use the return value")
+        if where is not True:
+            raise TypeError(f"{fn.__name__}: where= is not supported; use tnp.where")
+        if Array is None:
+            Array = array_type()
+        if dtype is not None:
+            dt = dtypes.canonicalize(dtype)
+            args = tuple(convert(asarray(a), dt) for a in args)
+        # Fast path: all operands already graphjit values of one dtype.
+        a0 = args[0]
+        t0 = type(a0)
+        if (t0 is Tracer or t0 is Array) and builtins.all(
+                type(a) is t0 for a in args):
+            key = tuple(_dtype_key(a) for a in args)
+            try:
+                dts = _resolve(np_ufunc, key)
+            except TypeError:
+                dts = resolve(np_ufunc, args)
+            if builtins.all(d == k for d, k in zip(dts, key)):
+                return impl(*args)
+        else:
+            dts = resolve(np_ufunc, args)
+        conv = [convert(a, d) for a, d in zip(args, dts)]
+        if not builtins.any(type(c) is Tracer or type(c) is Array for c in conv):
+            conv[0] = asarray(conv[0])
+        return impl(*conv)
+
+    fn.__name__ = name or np_ufunc.__name__
+    fn.__qualname__ = fn.__name__
+    fn.__doc__ = doc or f"Like ``numpy.{np_ufunc.__name__}``, written on graphjit primitives."
+    fn.np_ufunc = np_ufunc  # type: ignore[attr-defined]
+    return fn
+
+
+def prim1(p: P.Primitive) -> Callable[[Any], Any]:
+    return lambda x: bind(p, x)
+
+
+def prim2(p: P.Primitive) -> Callable[[Any, Any], Any]:
+    return lambda x, y: bind(p, x, y)
+
+
+def reshape_raw(x: Any, shape: Sequence[int]) -> Any:
+    shape = tuple(int(d) for d in shape)
+    if tuple(x.shape) == shape:
+        return x
+    return bind(P.reshape_p, x, new_sizes=shape)
+
+
+def broadcast_to_raw(x: Any, shape: Sequence[int]) -> Any:
+    shape = tuple(shape)
+    if tuple(x.shape) == shape:
+        return x
+    nd = len(shape) - x.ndim
+    if nd < 0:
+        raise ShapeError(f"cannot broadcast shape {x.shape} to {shape} (at {user_location()})")
+    for a, b in zip(x.shape, shape[nd:]):
+        if a != 1 and a != b:
+            raise ShapeError(f"cannot broadcast shape {x.shape} to {shape} "
+                             f"(at {user_location()})")
+    return bind(P.broadcast_in_dim_p, x, shape=shape,
+                broadcast_dimensions=tuple(range(nd, len(shape))))
+
+
+def normalize_axis(axis: int, ndim: int, name: str = "axis") -> int:
+    a = int(axis)
+    if not -ndim <= a < ndim:
+        raise np.exceptions.AxisError(
+            f"{name} {a} is out of bounds for array of dimension {ndim} "
+            f"(at {user_location()})")
+    return a % ndim if ndim else 0
+
+
+def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        axes = tuple(normalize_axis(a, ndim) for a in axis)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"duplicate value in 'axis' (at {user_location()})")
+        return axes
+    return (normalize_axis(axis, ndim),)
+
+
+def unsupported(name: str) -> Callable[..., Any]:
+    def fn(*args: Any, **kwargs: Any) -> Any:
+        raise UnsupportedError(
+            f"graphjit.numpy does not support {name} yet (called at {user_location()})")
+    fn.__name__ = name.rsplit(".", 1)[-1]
+    fn._unsupported = True  # type: ignore[attr-defined]
+    return fn

@@ -1,0 +1,19 @@
+"""``tnp.linalg``: norms now; decompositions and solvers come in a later issue."""
+from __future__ import annotations
+
+from tracer.numpy._core import unsupported
+from tracer.numpy._linalg import norm  # noqa: F401
+
+# Decompositions and solvers: a later issue. Until then, a clear error.
+solve = unsupported("numpy.linalg.solve")
+inv = unsupported("numpy.linalg.inv")
+cholesky = unsupported("numpy.linalg.cholesky")
+qr = unsupported("numpy.linalg.qr")
+eigh = unsupported("numpy.linalg.eigh")
+svd = unsupported("numpy.linalg.svd")
+det = unsupported("numpy.linalg.det")
+slogdet = unsupported("numpy.linalg.slogdet")
+eig = unsupported("numpy.linalg.eig")
+pinv = unsupported("numpy.linalg.pinv")
+lstsq = unsupported("numpy.linalg.lstsq")
+matrix_power = unsupported("numpy.linalg.matrix_power")

@@ -1,0 +1,476 @@
+"""Tracers, recording contexts, ``bind``, ``make_graph`` and ``eval_graph``.
+
+All computation goes through ``bind(prim, *args, **params)``, which hands it
+to the current *context* (DESIGN.md section 3):
+
+* the bottom context is **eager**: it runs the primitive at once on the
+  backend that holds the data (``backends/`` registers the executor on first
+  use, so this module never imports ``backends``);
+* a ``Recorder`` appends an ``Equation`` and returns ``Tracer``s.  An
+  *abstract* recorder (``make_graph``, ``jit``, ``vmap``) gives tracers with
+  no value; a *forwarding* recorder (``grad``, ``jvp``, ``vjp``) also binds
+  every op in its parent context, so its tracers carry the parent's value and
+  Python control flow on them works (define-by-run).
+
+A tracer of an enclosing recorder met by an inner recorder is lifted to a
+constvar of the inner graph (closure conversion); the outer tracer becomes the
+matching entry of ``ClosedGraph.consts`` and is passed back on replay, so
+nested transforms never confuse their perturbations.  A tracer used after its
+recorder closed raises ``EscapedTracerError`` naming where it was made.
+"""
+from __future__ import annotations
+
+import importlib
+from contextlib import contextmanager
+from typing import Any, Callable, Sequence
+
+import numpy as np
+from jax import tree_util
+
+from tracer import dtypes
+from tracer.errors import ConcretizationError, EscapedTracerError, ShapeError
+from tracer.ir import (ClosedGraph, Equation, Graph, Literal, Params, ShapedArray, Source,
+                       Var, aval_of_value, user_location, user_source)
+from tracer.primitives import Primitive
+
+# ---------------------------------------------------------------------------
+# Contexts
+
+
+class Context:
+    parent: Context | None = None
+    depth = 0
+
+
+class EagerContext(Context):
+    """Runs primitives at once on the backend holding the data."""
+
+    def bind(self, prim: Primitive, args: Sequence[Any], params: dict) -> Any:
+        handler = _eager_handler
+        if handler is None:
+            handler = _load_eager()
+        return handler(prim, args, params)
+
+    def __repr__(self) -> str:
+        return "EagerContext()"
+
+
+_eager_handler: Callable[[Primitive, Sequence[Any], dict], Any] | None = None
+EAGER = EagerContext()
+_current: Context = EAGER
+
+
+def set_eager_handler(fn: Callable[[Primitive, Sequence[Any], dict], Any]) -> None:
+    """Installed by ``backends`` when it loads: how the eager context runs ops."""
+    global _eager_handler
+    _eager_handler = fn
+
+
+def _load_eager() -> Callable:
+    importlib.import_module("backends")
+    if _eager_handler is None:  # pragma: no cover
+        raise RuntimeError("backends did not register an eager executor")
+    return _eager_handler
+
+
+def current_context() -> Context:
+    return _current
+
+
+@contextmanager
+def use_context(ctx: Context):
+    """Make ``ctx`` the current context for the duration of the block."""
+    global _current
+    prev = _current
+    _current = ctx
+    try:
+        yield ctx
+    finally:
+        _current = prev
+
+
+# The source the next recorded equations get, when a rewrite replays a graph:
+# set by ``eval_graph`` and by transforms (``derived_source``).
+_source_override: Source | None = None
+
+
+@contextmanager
+def source_override(src: Source | None):
+    global _source_override
+    prev = _source_override
+    _source_override = src
+    try:
+        yield
+    finally:
+        _source_override = prev
+
+
+def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
+    """Apply ``prim`` to ``args`` in the current context."""
+    return _current.bind(prim, args, params)
+
+
+def bind_params(prim: Primitive, args: Sequence[Any], params: dict) -> Any:
+    return _current.bind(prim, args, params)
+
+
+# ---------------------------------------------------------------------------
+# Tracers
+
+
+class Tracer:
+    """A value inside a recorder: a graph variable (and, when forwarding, its value)."""
+
+    __slots__ = ("_rec", "_var", "_val", "_src", "__weakref__")
+    __array_priority__ = 1000
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, rec: Recorder, var: Var, val: Any = None, src: Source | None = None):
+        self._rec = rec
+        self._var = var
+        self._val = val
+        self._src = src
+
+    @property
+    def aval(self) -> ShapedArray:
+        return self._var.aval
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._var.aval.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._var.aval.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self._var.aval.shape)
+
+    @property
+    def size(self) -> int:
+        return self._var.aval.size
+
+    @property
+    def weak_type(self) -> bool:
+        return self._var.aval.weak_type
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of unsized object (a 0-d traced array)")
+        return self.shape[0]
+
+    def __repr__(self) -> str:
+        a = self.aval.str_short()
+        if self._rec.forwarding:
+            return f"Tracer<{a}>(value={self._concrete()!r})"
+        return f"Tracer<{a}>"
+
+    # -- concretization ----------------------------------------------------
+    def _concrete(self) -> Any:
+        """The concrete value behind a forwarding tracer (through all levels)."""
+        v = self._val
+        while type(v) is Tracer:
+            if not v._rec.forwarding:
+                return None
+            v = v._val
+        return v
+
+    def _concretize(self, what: str) -> Any:
+        if self._rec.forwarding:
+            v = self._concrete()
+            if v is not None:
+                return np.asarray(v)
+        raise ConcretizationError(
+            f"{what} of an abstract traced value {self.aval.str_short()} at "
+            f"{user_location()}.\nThe function is being recorded abstractly "
+            "(make_graph/jit/vmap), so its values are unknown here. Use lax.cond / "
+            "lax.while_loop or tnp.where for value-dependent control flow, or mark the "
+            "argument static with static_argnums.")
+
+    def __bool__(self) -> bool:
+        return bool(self._concretize("Python bool()"))
+
+    def __int__(self) -> int:
+        return int(self._concretize("Python int()"))
+
+    def __float__(self) -> float:
+        return float(self._concretize("Python float()"))
+
+    def __complex__(self) -> complex:
+        return complex(self._concretize("Python complex()"))
+
+    def __index__(self) -> int:
+        v = self._concretize("Using as an index (__index__)")
+        if v.dtype.kind not in "iub":
+            raise TypeError(f"only integer arrays can be used as an index, got {v.dtype}")
+        return int(v)
+
+    def item(self) -> Any:
+        return self._concretize("item()").item()
+
+    def tolist(self) -> Any:
+        return self._concretize("tolist()").tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        v = self._concretize("Converting to a NumPy array (np.asarray)")
+        return v.astype(dtype) if dtype is not None else v
+
+
+def _escaped(t: Tracer, where: str = "") -> EscapedTracerError:
+    made = f" It was created at {t._src}." if t._src is not None else ""
+    return EscapedTracerError(
+        f"A tracer {t.aval.str_short()} was used at {user_location()} after the "
+        f"transformation that created it had finished{where}.{made}\nTracers must "
+        "not leave the function being transformed (e.g. via a global or a "
+        "closure); return the value instead.")
+
+
+# ---------------------------------------------------------------------------
+# Recorders
+
+
+_SCALAR_TYPES = (float, int, bool, complex)
+
+
+class Recorder(Context):
+    """Records equations into a graph; optionally forwards each op to its parent."""
+
+    def __init__(self, parent: Context, forwarding: bool = False):
+        self.parent = parent
+        self.depth = parent.depth + 1
+        self.forwarding = forwarding
+        self.open = True
+        self.eqns: list[Equation] = []
+        self.invars: list[Var] = []
+        self.constvars: list[Var] = []
+        self.consts: list[Any] = []
+        self._const_ids: dict[int, Var] = {}
+
+    def __repr__(self) -> str:
+        kind = "forwarding" if self.forwarding else "abstract"
+        return f"Recorder({kind}, depth={self.depth}, {len(self.eqns)} eqns)"
+
+    def new_arg(self, aval: ShapedArray, val: Any = None) -> Tracer:
+        v = Var(aval)
+        self.invars.append(v)
+        return Tracer(self, v, val, user_source(2))
+
+    def _lift(self, t: Tracer) -> tuple[Var, Any]:
+        rec = t._rec
+        if not rec.open:
+            raise _escaped(t)
+        ctx: Context | None = self.parent
+        while ctx is not None and ctx is not rec:
+            ctx = ctx.parent
+        if ctx is None:
+            raise _escaped(t, " (it belongs to a transformation that is not active here)")
+        v = self._const_ids.get(id(t))
+        if v is None:
+            v = Var(t.aval)
+            self._const_ids[id(t)] = v
+            self.constvars.append(v)
+            self.consts.append(t)
+        return v, t
+
+    def const_atom(self, x: Any) -> tuple[Any, Any]:
+        """The atom standing for a non-tracer value ``x`` (and x itself)."""
+        t = type(x)
+        if t in _SCALAR_TYPES:
+            return Literal(x, ShapedArray((), dtypes.python_scalar_dtype(x), True)), x
+        if isinstance(x, np.generic):
+            return Literal(x, ShapedArray((), x.dtype)), x
+        v = self._const_ids.get(id(x))
+        if v is None:
+            aval = aval_of_value(x)
+            if aval.shape == () and isinstance(x, np.ndarray):
+                return Literal(x[()], aval), x
+            v = Var(aval.strip_weak())
+            self._const_ids[id(x)] = v
+            self.constvars.append(v)
+            self.consts.append(x)
+        return v, x
+
+    def atom(self, x: Any) -> Any:
+        if type(x) is Tracer:
+            if x._rec is self:
+                return x._var
+            return self._lift(x)[0]
+        return self.const_atom(x)[0]
+
+    def bind(self, prim: Primitive, args: Sequence[Any], params: dict) -> Any:
+        global _current
+        if not self.open:
+            raise RuntimeError("recorder is closed")
+        atoms = []
+        pvals = []
+        for a in args:
+            if type(a) is Tracer:
+                if a._rec is self:
+                    atoms.append(a._var)
+                    pvals.append(a._val)
+                    continue
+                v, pv = self._lift(a)
+            else:
+                v, pv = self.const_atom(a)
+            atoms.append(v)
+            pvals.append(pv)
+        try:
+            out = prim.abstract_eval(*[a.aval for a in atoms], **params)
+        except ShapeError as e:
+            raise ShapeError(f"{e}\n  (in {prim.name} at {user_location()})") from None
+        src = _source_override or user_source(2)
+        multi = prim.multiple_results
+        out_avals = out if multi else (out,)
+        outvars = [Var(a) for a in out_avals]
+        self.eqns.append(Equation(prim, atoms, outvars, Params(params), src))
+        if self.forwarding:
+            prev = _current
+            _current = self.parent
+            try:
+                vals = self.parent.bind(prim, pvals, params)
+            finally:
+                _current = prev
+            if not multi:
+                vals = (vals,)
+        else:
+            vals = (None,) * len(outvars)
+        tracers = [Tracer(self, v, x, src) for v, x in zip(outvars, vals)]
+        return tracers if multi else tracers[0]
+
+    def to_graph(self, outs: Sequence[Any]) -> ClosedGraph:
+        outvars = [self.atom(o) for o in outs]
+        g = Graph(self.invars, self.eqns, outvars, self.constvars)
+        return ClosedGraph(g, self.consts)
+
+
+@contextmanager
+def new_recorder(forwarding: bool = False):
+    """Open a recorder under the current context; it is closed on exit."""
+    global _current
+    rec = Recorder(_current, forwarding)
+    prev = _current
+    _current = rec
+    try:
+        yield rec
+    finally:
+        _current = prev
+        rec.open = False
+
+
+# ---------------------------------------------------------------------------
+# make_graph / eval_graph
+
+
+def _abstractify(x: Any) -> ShapedArray:
+    if isinstance(x, ShapedArray):
+        return x
+    if type(x) is Tracer:
+        return x.aval
+    if type(x) in _SCALAR_TYPES:
+        return ShapedArray((), dtypes.python_scalar_dtype(x), True)
+    shape, dtype = getattr(x, "shape", None), getattr(x, "dtype", None)
+    if shape is not None and dtype is not None and not isinstance(x, np.ndarray) \
+            and not hasattr(x, "__array__"):
+        return ShapedArray(shape, dtype)   # e.g. jax.ShapeDtypeStruct
+    return aval_of_value(x)
+
+
+def _split_static(args: tuple, kwargs: dict, static_argnums: Sequence[int],
+                  static_argnames: Sequence[str]):
+    n = len(args)
+    static_argnums = tuple(i % n if -n <= i < 0 else i for i in static_argnums)
+    for i in static_argnums:
+        if i >= n:
+            raise ValueError(f"static_argnums={i} but the function got only {n} "
+                             "positional arguments")
+    dyn_args = tuple(a for i, a in enumerate(args) if i not in static_argnums)
+    dyn_kwargs = {k: v for k, v in kwargs.items() if k not in static_argnames}
+    return static_argnums, dyn_args, dyn_kwargs
+
+
+def make_graph(fun: Callable, static_argnums: int | Sequence[int] = (),
+               static_argnames: str | Sequence[str] = ()) -> Callable[..., ClosedGraph]:
+    """Record ``fun`` abstractly into a ``ClosedGraph`` (like ``jax.make_jaxpr``).
+
+    >>> import tracer.numpy as tnp
+    >>> cg = make_graph(lambda x: tnp.sin(x) * 2.0)(tnp.ones(3))
+    >>> [e.prim.name for e in cg.graph.eqns]
+    ['sin', 'mul']
+    """
+    if isinstance(static_argnums, int):
+        static_argnums = (static_argnums,)
+    if isinstance(static_argnames, str):
+        static_argnames = (static_argnames,)
+
+    def make(*args: Any, **kwargs: Any) -> ClosedGraph:
+        nums, dyn_args, dyn_kwargs = _split_static(args, kwargs, static_argnums,
+                                                   static_argnames)
+        leaves, in_tree = tree_util.tree_flatten((dyn_args, dyn_kwargs))
+        with new_recorder(forwarding=False) as rec:
+            tracers = [rec.new_arg(_abstractify(x)) for x in leaves]
+            d_args, d_kwargs = tree_util.tree_unflatten(in_tree, tracers)
+            it = iter(d_args)
+            full = [args[i] if i in nums else next(it) for i in range(len(args))]
+            full_kwargs = {**kwargs, **d_kwargs}
+            out = fun(*full, **full_kwargs)
+            out_leaves, out_tree = tree_util.tree_flatten(out)
+            _check_outputs(out_leaves)
+            cg = rec.to_graph(out_leaves)
+        return ClosedGraph(cg.graph, cg.consts, in_tree, out_tree)
+
+    make.__name__ = f"make_graph({getattr(fun, '__name__', 'fun')})"
+    return make
+
+
+def _check_outputs(leaves: Sequence[Any]) -> None:
+    for x in leaves:
+        if type(x) is Tracer or type(x) in _SCALAR_TYPES or isinstance(
+                x, (np.ndarray, np.generic)) or hasattr(x, "aval"):
+            continue
+        raise TypeError(f"a transformed function returned a {type(x).__name__}, "
+                        "which is not an array; return arrays (or pytrees of arrays)")
+
+
+def eval_graph(closed: ClosedGraph | Graph, *args: Any, consts: Sequence[Any] | None = None) -> list:
+    """Evaluate a graph in the current context; returns the list of outputs.
+
+    Eagerly this runs it on the NumPy backend; under a recorder it re-records
+    it (each equation keeps its source).
+    """
+    if isinstance(closed, ClosedGraph):
+        graph, consts = closed.graph, closed.consts
+    else:
+        graph, consts = closed, consts or ()
+    if len(args) != len(graph.invars):
+        raise TypeError(f"eval_graph: graph takes {len(graph.invars)} arguments, "
+                        f"got {len(args)}")
+    env: dict[int, Any] = {}
+    for v, x in zip(graph.constvars, consts):
+        env[id(v)] = x
+    for v, x in zip(graph.invars, args):
+        env[id(v)] = x
+
+    def read(a: Any) -> Any:
+        if type(a) is Literal:
+            return a.val
+        return env[id(a)]
+
+    global _source_override
+    prev = _source_override
+    try:
+        for e in graph.eqns:
+            _source_override = e.source
+            out = _current.bind(e.prim, [read(a) for a in e.inputs], e.params)
+            if e.prim.multiple_results:
+                for v, x in zip(e.outputs, out):
+                    env[id(v)] = x
+            else:
+                env[id(e.outputs[0])] = out
+    finally:
+        _source_override = prev
+    return [read(a) for a in graph.outvars]
+
+
+def is_tracer(x: Any) -> bool:
+    return type(x) is Tracer
