@@ -476,7 +476,7 @@ def pp_graph(graph: Graph, indent: int = 0, namer: _Namer | None = None,
         if source and e.source is not UNKNOWN_SOURCE:
             line += f"    # {e.source.short()}"
         lines.append(line)
-    outs = " ".join(namer(v) for v in graph.outvars)
+    outs = ", ".join(namer(v) for v in graph.outvars)
     lines.append(f"{pad}  in ({outs}{',' if len(graph.outvars) == 1 else ''}) }}")
     return "\n".join(lines)
 

@@ -474,3 +474,29 @@ def eval_graph(closed: ClosedGraph | Graph, *args: Any, consts: Sequence[Any] | 
 
 def is_tracer(x: Any) -> bool:
     return type(x) is Tracer
+
+
+def record_forward(fun: Callable, *args: Any, **kwargs: Any) -> tuple[Any, ClosedGraph]:
+    """Run ``fun`` under a *forwarding* recorder: ``(outputs, graph of this call)``.
+
+    Every op is recorded and also bound in the enclosing context, so tracers
+    carry values and Python control flow on them works; the graph is the
+    dynamic (define-by-run) graph of this call.  Autodiff builds on this.
+
+    >>> import tracer.numpy as tnp
+    >>> out, cg = record_forward(lambda x: tnp.sin(x) if x > 0 else tnp.cos(x), 1.0)
+    >>> [e.prim.name for e in cg.graph.eqns]
+    ['gt', 'sin']
+    """
+    leaves, in_tree = tree_util.tree_flatten((args, kwargs))
+    with new_recorder(forwarding=True) as rec:
+        tracers = [rec.new_arg(_abstractify(x).strip_weak() if type(x) is not Tracer
+                               else x.aval, x) for x in leaves]
+        a, k = tree_util.tree_unflatten(in_tree, tracers)
+        out = fun(*a, **k)
+        out_leaves, out_tree = tree_util.tree_flatten(out)
+        _check_outputs(out_leaves)
+        cg = rec.to_graph(out_leaves)
+        values = [o._val if type(o) is Tracer and o._rec is rec else o for o in out_leaves]
+    return (tree_util.tree_unflatten(out_tree, values),
+            ClosedGraph(cg.graph, cg.consts, in_tree, out_tree))

@@ -314,10 +314,8 @@ fmin = ufunc(np.fmin, _fminmax(P.min_p))
 
 def _heaviside(x1: Any, x2: Any) -> Any:
     zero = _c(x1, 0)
-    neg = bind(P.lt_p, x1, zero)
-    pos = bind(P.gt_p, x1, zero)
-    mid = _where(bind(P.ne_p, x1, x1), _add(x1, _mul(x2, zero)), _add(x2, _mul(x1, zero)))
-    return _where(neg, _mul(mid, zero), _where(pos, _add(_mul(mid, zero), _c(x1, 1)), mid))
+    mid = _where(bind(P.ne_p, x1, x1), x1, x2)
+    return _where(bind(P.lt_p, x1, zero), zero, _where(bind(P.gt_p, x1, zero), _c(x1, 1), mid))
 
 
 heaviside = ufunc(np.heaviside, _heaviside)
