@@ -15,4 +15,15 @@ from backends.numpy_backend import impls
 
 _tracing.set_eager_handler(numpy_backend.eager_bind)
 
+
+def _register_with_tnp() -> None:
+    import sys
+
+    from tracer.numpy import _core
+    _core._backend = sys.modules[__name__]
+    _core._ARRAY[0] = Array
+
+
+_register_with_tnp()
+
 __all__ = ["Array", "impls", "numpy_backend"]

@@ -28,11 +28,12 @@ def _a(x: Any) -> np.ndarray:
 
 
 def _ew(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Elementwise impl: NumPy ufunc under errstate, result as ndarray."""
-    def impl(*xs: Any) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            return np.asarray(fn(*xs))
-    return impl
+    """Elementwise impl: the NumPy ufunc itself (the hot eager path).
+
+    Floating-point warnings (log(0), 0/0) are NumPy's own, as a NumPy user
+    would see them; the eager executor wraps 0-d results into arrays.
+    """
+    return fn
 
 
 def _same_dtype(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -718,27 +719,45 @@ impls[P.scan_p] = _scan
 # The eager executor
 
 
+def _check_arg(a: Any) -> Any:
+    if type(a) is Tracer:
+        from tracer.tracing import _escaped
+        raise _escaped(a)
+    return a
+
+
 def eager_bind(prim: P.Primitive, args: Sequence[Any], params: dict) -> Any:
     """Run one primitive now on NumPy values; results are ``backends.Array``."""
-    vals = []
-    for a in args:
-        t = type(a)
-        if t is Array:
-            vals.append(a._value)
-        elif t is Tracer:
-            from tracer.tracing import _escaped
-            raise _escaped(a)
-        else:
-            vals.append(a)
-    try:
-        impl = impls[prim]
-    except KeyError:
+    vals = [a._value if type(a) is Array else _check_arg(a) for a in args]
+    impl = impls.get(prim)
+    if impl is None:
         from tracer.errors import MissingRuleError
         raise MissingRuleError(
-            f"the NumPy backend has no impl for primitive {prim.name}") from None
+            f"the NumPy backend has no impl for primitive {prim.name}")
     out = impl(*vals, **params)
     if prim.multiple_results:
-        return [wrap(o) for o in out]
+        return [_wrap_result(o, vals) for o in out]
+    a = _new(Array)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    else:
+        for v in vals:
+            if v is out:  # never freeze the caller's own array
+                out = out.view()
+                break
+    out.flags.writeable = False
+    a._value = out
+    return a
+
+
+_new = object.__new__
+
+
+def _wrap_result(out: Any, vals: Sequence[Any]) -> Array:
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    elif out.flags.writeable and any(out is v for v in vals):
+        out = out.view()
     return wrap(out)
 
 

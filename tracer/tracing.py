@@ -64,6 +64,7 @@ def set_eager_handler(fn: Callable[[Primitive, Sequence[Any], dict], Any]) -> No
     """Installed by ``backends`` when it loads: how the eager context runs ops."""
     global _eager_handler
     _eager_handler = fn
+    EAGER.bind = fn  # type: ignore[method-assign]  # skip one call on the hot path
 
 
 def _load_eager() -> Callable:

@@ -30,6 +30,7 @@ def _be() -> Any:
     global _backend
     if _backend is None:
         _backend = importlib.import_module("backends")
+        _ARRAY[0] = _backend.Array
     return _backend
 
 
@@ -147,12 +148,13 @@ def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
     """A ``tnp`` function matching ``np_ufunc``'s dtypes, computed by ``impl``.
 
     ``impl`` receives the operands already converted to NumPy's loop dtypes.
+    The common case (graphjit operands whose dtype is already the loop's) is
+    a dictionary lookup away from ``bind``: this is the eager hot path.
     """
     nin = np_ufunc.nin
-    Array = None
+    keeps: dict[tuple, bool] = {}   # dtypes -> "the loop keeps these dtypes"
 
-    def fn(*args: Any, out: Any = None, where: Any = True, dtype: Any = None) -> Any:
-        nonlocal Array
+    def general(args: tuple, out: Any, where: Any, dtype: Any) -> Any:
         if len(args) != nin:
             raise TypeError(f"{fn.__name__}() takes {nin} positional arguments but "
                             f"{len(args)} were given")
@@ -161,35 +163,82 @@ def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
                             "immutable); use the return value")
         if where is not True:
             raise TypeError(f"{fn.__name__}: where= is not supported; use tnp.where")
-        if Array is None:
-            Array = array_type()
         if dtype is not None:
             dt = dtypes.canonicalize(dtype)
             args = tuple(convert(asarray(a), dt) for a in args)
-        # Fast path: all operands already graphjit values of one dtype.
-        a0 = args[0]
-        t0 = type(a0)
-        if (t0 is Tracer or t0 is Array) and builtins.all(
-                type(a) is t0 for a in args):
-            key = tuple(_dtype_key(a) for a in args)
-            try:
-                dts = _resolve(np_ufunc, key)
-            except TypeError:
-                dts = resolve(np_ufunc, args)
-            if builtins.all(d == k for d, k in zip(dts, key)):
-                return impl(*args)
-        else:
-            dts = resolve(np_ufunc, args)
+        dts = resolve(np_ufunc, args)
         conv = [convert(a, d) for a, d in zip(args, dts)]
+        Array = array_type()
         if not builtins.any(type(c) is Tracer or type(c) is Array for c in conv):
             conv[0] = asarray(conv[0])
         return impl(*conv)
+
+    def _keeps(key: tuple) -> bool:
+        k = keeps.get(key)
+        if k is None:
+            try:
+                dts = _resolve(np_ufunc, key)
+                k = builtins.all(d == kk for d, kk in zip(dts, key))
+            except TypeError:
+                k = False
+            keeps[key] = k
+        return k
+
+    if nin == 1:
+        def fn(x: Any, /, out: Any = None, *, where: Any = True, dtype: Any = None) -> Any:
+            t = type(x)
+            if (t is _ARRAY[0] or (t is Tracer and not x._var.aval.weak_type)) and \
+                    out is None and dtype is None and where is True:
+                key = (x.dtype,)
+                k = keeps.get(key)
+                if k or (k is None and _keeps(key)):
+                    return impl(x)
+            return general((x,), out, where, dtype)
+    elif nin == 2:
+        def fn(x: Any, y: Any, /, out: Any = None, *, where: Any = True,
+               dtype: Any = None) -> Any:
+            tx, ty = type(x), type(y)
+            if out is None and dtype is None and where is True:
+                A = _ARRAY[0]
+                if tx is ty and (tx is A or (tx is Tracer and not x._var.aval.weak_type
+                                             and not y._var.aval.weak_type)):
+                    dx = x.dtype
+                    if dx == y.dtype:
+                        key = (dx, dx)
+                        k = keeps.get(key)
+                        if k or (k is None and _keeps(key)):
+                            return impl(x, y)
+                # array (op) Python float/int, with an inexact array: NEP 50 keeps its dtype
+                elif (ty is float or ty is int) and (
+                        tx is A or (tx is Tracer and not x._var.aval.weak_type)):
+                    dx = x.dtype
+                    if dx.kind == "f":
+                        key = (dx, dx)
+                        k = keeps.get(key)
+                        if k or (k is None and _keeps(key)):
+                            return impl(x, dx.type(y))
+                elif (tx is float or tx is int) and (
+                        ty is A or (ty is Tracer and not y._var.aval.weak_type)):
+                    dy = y.dtype
+                    if dy.kind == "f":
+                        key = (dy, dy)
+                        k = keeps.get(key)
+                        if k or (k is None and _keeps(key)):
+                            return impl(dy.type(x), y)
+            return general((x, y), out, where, dtype)
+    else:  # pragma: no cover - NumPy's ufuncs used here take one or two inputs
+        def fn(*args: Any, out: Any = None, where: Any = True, dtype: Any = None) -> Any:
+            return general(args, out, where, dtype)
 
     fn.__name__ = name or np_ufunc.__name__
     fn.__qualname__ = fn.__name__
     fn.__doc__ = doc or f"Like ``numpy.{np_ufunc.__name__}``, written on graphjit primitives."
     fn.np_ufunc = np_ufunc  # type: ignore[attr-defined]
     return fn
+
+
+# backends.Array, filled in when the backend loads (a list so closures see it)
+_ARRAY: list[Any] = [None]
 
 
 def prim1(p: P.Primitive) -> Callable[[Any], Any]:
