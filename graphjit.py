@@ -4,6 +4,8 @@ Re-exports only; the code lives in ``tracer``, ``transforms`` and ``backends``.
 """
 from __future__ import annotations
 
+import sys as _sys
+
 import backends
 import tracer.numpy as numpy
 from backends import Array
@@ -12,6 +14,10 @@ from tracer import (ClosedGraph, ConcretizationError, EscapedTracerError, Graph,
                     named_scope, nn, typecheck)
 
 __version__ = "0.1.0"
+
+# `import graphjit.numpy as tnp` (and .lax, .nn) work like jax.numpy / jax.lax.
+for _name, _mod in (("numpy", numpy), ("lax", lax), ("nn", nn)):
+    _sys.modules[f"{__name__}.{_name}"] = _mod
 
 __all__ = [
     "Array", "ClosedGraph", "ConcretizationError", "EscapedTracerError", "Graph",
