@@ -719,6 +719,20 @@ impls[P.scan_p] = _scan
 # The eager executor
 
 
+def _eager_error(prim: P.Primitive, vals: Sequence[Any], params: dict,
+                 err: Exception) -> Exception:
+    """Explain a failed eager op as tracing would: the shape rule's message + user line."""
+    from tracer.errors import ShapeError
+    from tracer.ir import aval_of_value, user_location
+    try:
+        prim.abstract_eval(*[aval_of_value(v) for v in vals], **params)
+    except ShapeError as e:
+        return ShapeError(f"{e}\n  (in {prim.name} at {user_location()})")
+    except Exception:  # noqa: BLE001 - fall back to NumPy's own error below
+        pass
+    return type(err)(f"{err}\n  (in {prim.name} at {user_location()})")
+
+
 def _check_arg(a: Any) -> Any:
     if type(a) is Tracer:
         from tracer.tracing import _escaped
@@ -734,7 +748,10 @@ def eager_bind(prim: P.Primitive, args: Sequence[Any], params: dict) -> Any:
         from tracer.errors import MissingRuleError
         raise MissingRuleError(
             f"the NumPy backend has no impl for primitive {prim.name}")
-    out = impl(*vals, **params)
+    try:
+        out = impl(*vals, **params)
+    except (ValueError, TypeError, IndexError) as err:
+        raise _eager_error(prim, vals, params, err) from None
     if prim.multiple_results:
         return [_wrap_result(o, vals) for o in out]
     a = _new(Array)

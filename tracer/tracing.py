@@ -20,7 +20,10 @@ recorder closed raises ``EscapedTracerError`` naming where it was made.
 """
 from __future__ import annotations
 
+import functools
 import importlib
+import os
+import types
 from contextlib import contextmanager
 from typing import Any, Callable, Sequence
 
@@ -28,9 +31,9 @@ import numpy as np
 from jax import tree_util
 
 from tracer import dtypes
-from tracer.errors import ConcretizationError, EscapedTracerError, ShapeError
+from tracer.errors import ConcretizationError, EscapedTracerError, GraphjitError, ShapeError
 from tracer.ir import (ClosedGraph, Equation, Graph, Literal, Params, ShapedArray, Source,
-                       Var, aval_of_value, user_location, user_source)
+                       Var, aval_of_value, is_internal_file, user_location, user_source)
 from tracer.primitives import Primitive
 
 # ---------------------------------------------------------------------------
@@ -377,6 +380,37 @@ def _abstractify(x: Any) -> ShapedArray:
     return aval_of_value(x)
 
 
+_FILTER_TRACEBACKS = os.environ.get("GRAPHJIT_TRACEBACK_FILTERING", "on") != "off"
+
+
+def _filter_traceback(tb: types.TracebackType | None) -> types.TracebackType | None:
+    """The traceback without graphjit's own frames (the user's frames stay)."""
+    frames = []
+    while tb is not None:
+        if not is_internal_file(tb.tb_frame.f_code.co_filename):
+            frames.append((tb.tb_frame, tb.tb_lasti, tb.tb_lineno))
+        tb = tb.tb_next
+    new = None
+    for frame, lasti, lineno in reversed(frames):
+        new = types.TracebackType(new, frame, lasti, lineno)
+    return new
+
+
+def api_boundary(fn: Callable) -> Callable:
+    """Hide graphjit's internal frames from tracebacks of the errors users see
+    (set GRAPHJIT_TRACEBACK_FILTERING=off to keep them)."""
+    @functools.wraps(fn)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # noqa: F841  (pytest)
+        try:
+            return fn(*args, **kwargs)
+        except GraphjitError as e:
+            if not _FILTER_TRACEBACKS:
+                raise
+            raise e.with_traceback(_filter_traceback(e.__traceback__)) from e.__cause__
+    return wrapped
+
+
 def _split_static(args: tuple, kwargs: dict, static_argnums: Sequence[int],
                   static_argnames: Sequence[str]):
     n = len(args)
@@ -421,7 +455,7 @@ def make_graph(fun: Callable, static_argnums: int | Sequence[int] = (),
         return ClosedGraph(cg.graph, cg.consts, in_tree, out_tree)
 
     make.__name__ = f"make_graph({getattr(fun, '__name__', 'fun')})"
-    return make
+    return api_boundary(make)
 
 
 def _check_outputs(leaves: Sequence[Any]) -> None:
