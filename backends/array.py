@@ -12,8 +12,12 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from jax import tree_util
+
+from tracer.errors import UnsupportedError
 from tracer.ir import ShapedArray
 from tracer.numpy import ArrayMethods
+from tracer.tracing import Tracer
 
 
 class Array(ArrayMethods):
@@ -125,8 +129,34 @@ class Array(ArrayMethods):
             "graphjit arrays are immutable; instead of `x[idx] = y` write "
             "`x = x.at[idx].set(y)`")
 
+    # NumPy functions graphjit does not implement still accept concrete arrays:
+    # they get the NumPy values (and return NumPy results), as for any array-like.
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        try:
+            return ArrayMethods.__array_function__(self, func, types, args, kwargs)
+        except UnsupportedError:
+            if _has_tracer((args, kwargs)):
+                raise
+            return func(*_to_numpy(args), **_to_numpy(kwargs))
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        try:
+            return ArrayMethods.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
+        except UnsupportedError:
+            if _has_tracer((inputs, kwargs)):
+                raise
+            return getattr(ufunc, method)(*_to_numpy(inputs), **_to_numpy(kwargs))
+
     def __reduce__(self) -> tuple:
         return (Array, (self._value,))
+
+
+def _to_numpy(tree: Any) -> Any:
+    return tree_util.tree_map(lambda x: x._value if type(x) is Array else x, tree)
+
+
+def _has_tracer(tree: Any) -> bool:
+    return any(type(x) is Tracer for x in tree_util.tree_leaves(tree))
 
 
 _new = object.__new__
