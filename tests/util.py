@@ -61,6 +61,8 @@ def check_graph(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Record ``fn`` abstractly, typecheck the graph, evaluate it on the NumPy backend."""
     cg = make_graph(fn)(*args, **kwargs)
     typecheck(cg)
+    for e in cg.graph.eqns:  # params must be hashable (DESIGN.md section 4)
+        hash(e.params)
     leaves = tree_util.tree_leaves((args, kwargs))
     outs = eval_graph(cg, *leaves)
     return tree_util.tree_unflatten(cg.out_tree, outs)
