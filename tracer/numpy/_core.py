@@ -135,6 +135,10 @@ def _resolve(ufunc: np.ufunc, keys: tuple) -> tuple[np.dtype, ...]:
 def resolve(ufunc: np.ufunc, args: Sequence[Any]) -> tuple[np.dtype, ...]:
     """NumPy's loop dtypes for ``ufunc`` on ``args``: inputs then outputs."""
     keys = tuple(_dtype_key(a) for a in args)
+    if builtins.all(isinstance(k, type) for k in keys):
+        # Only weak operands (Python scalars, weak tracers): NumPy computes on their
+        # default dtypes; resolve_dtypes would pick the object loop for (int, int).
+        keys = tuple(dtypes.canonicalize(k) for k in keys)
     try:
         return _resolve(ufunc, keys)
     except TypeError as e:

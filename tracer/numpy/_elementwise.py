@@ -144,7 +144,7 @@ def power(x1: Any, x2: Any, **kw: Any) -> Any:
     """Like ``numpy.power``; a Python-int exponent becomes ``integer_pow``."""
     if type(x2) is int and not kw and not isinstance(x1, (int, float, bool, complex)):
         x1 = asarray(x1)
-        if x1.dtype.kind in "iuf" and (x2 >= 0 or x1.dtype.kind == "f") and abs(x2) <= 64:
+        if x1.dtype.kind in "iuf" and (x2 >= 0 or x1.dtype.kind == "f") and -64 <= x2 <= 64:
             return bind(P.integer_pow_p, x1, y=x2)
     return _power_ufunc(x1, x2, **kw)
 
