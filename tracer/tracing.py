@@ -287,8 +287,9 @@ class Recorder(Context):
         v = self._const_ids.get(id(x))
         if v is None:
             aval = aval_of_value(x)
-            if aval.shape == () and isinstance(x, np.ndarray):
-                return Literal(x[()], aval), x
+            if aval.shape == () and not aval.weak_type:  # 0-d arrays inline as literals
+                v = np.asarray(x)[()]
+                return Literal(v, ShapedArray((), v.dtype)), x
             v = Var(aval.strip_weak())
             self._const_ids[id(x)] = v
             self.constvars.append(v)
