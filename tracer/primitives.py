@@ -462,7 +462,8 @@ slice_p = _prim("slice")
 
 @slice_p.def_abstract_eval
 def _slice_rule(x: ShapedArray, *, start_indices: tuple[int, ...],
-                limit_indices: tuple[int, ...], strides: tuple[int, ...] | None = None) -> ShapedArray:
+                limit_indices: tuple[int, ...],
+                strides: tuple[int, ...] | None = None) -> ShapedArray:
     strides = strides or (1,) * x.ndim
     if not (len(start_indices) == len(limit_indices) == len(strides) == x.ndim):
         raise _err("slice: start_indices, limit_indices and strides must match the rank")

@@ -468,7 +468,8 @@ def _check_outputs(leaves: Sequence[Any]) -> None:
                         "which is not an array; return arrays (or pytrees of arrays)")
 
 
-def eval_graph(closed: ClosedGraph | Graph, *args: Any, consts: Sequence[Any] | None = None) -> list:
+def eval_graph(closed: ClosedGraph | Graph, *args: Any,
+               consts: Sequence[Any] | None = None) -> list:
     """Evaluate a graph in the current context; returns the list of outputs.
 
     Eagerly this runs it on the NumPy backend; under a recorder it re-records

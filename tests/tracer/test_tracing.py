@@ -26,7 +26,7 @@ def test_array_is_immutable_and_zero_copy():
     with pytest.raises(TypeError, match="at\\[idx\\]"):
         x[0] = 1.0
     user = np.arange(3.0)
-    a = tnp.asarray(user)
+    tnp.asarray(user)
     assert user.flags.writeable  # the user's array is untouched
 
 
@@ -149,7 +149,7 @@ def test_recorder_contexts_restore_on_error():
     before = current_context()
     with pytest.raises(ZeroDivisionError):
         with new_recorder():
-            1 / 0
+            raise ZeroDivisionError("boom")
     assert current_context() is before
 
 

@@ -17,9 +17,10 @@ import sys as _sys
 import numpy as _np
 
 from tracer import dtypes as _dtypes
-from tracer.numpy import _core, _elementwise, _reductions, _shape, _creation, _indexing, \
-    _linalg, _sorting
-from tracer.numpy._core import array, asarray, promote_types, result_type, unsupported
+from tracer.numpy import (_core, _creation, _elementwise, _indexing, _linalg,  # noqa: F401
+                          _reductions, _shape, _sorting)
+from tracer.numpy._core import (array, asarray, promote_types, result_type,  # noqa: F401
+                                unsupported)
 from tracer.numpy._elementwise import *  # noqa: F401,F403
 from tracer.numpy._reductions import *  # noqa: F401,F403
 from tracer.numpy._shape import *  # noqa: F401,F403
@@ -27,7 +28,8 @@ from tracer.numpy._creation import *  # noqa: F401,F403
 from tracer.numpy._indexing import *  # noqa: F401,F403
 from tracer.numpy._linalg import *  # noqa: F401,F403
 from tracer.numpy._sorting import *  # noqa: F401,F403
-from tracer.numpy._methods import ArrayMethods, install_all as _install_all
+from tracer.numpy._methods import ArrayMethods  # noqa: F401
+from tracer.numpy._methods import install_all as _install_all
 from tracer.tracing import Tracer as _Tracer
 
 # dtypes and constants, as NumPy spells them
@@ -92,4 +94,4 @@ def copy(a: object, order: str = "K") -> object:
 
 _install_all(_sys.modules[__name__], _Tracer)
 
-from tracer.numpy import linalg  # noqa: E402
+from tracer.numpy import linalg  # noqa: E402,F401

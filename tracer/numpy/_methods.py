@@ -69,7 +69,7 @@ class ArrayMethods:
 
     @property
     def at(self) -> Any:
-        """Functional updates: ``x.at[idx].set(v)`` / ``.add`` / ``.multiply`` / ``.min`` / ``.max``."""
+        """Functional updates: ``x.at[idx].set(v)``, ``.add``, ``.multiply``, ``.min``, ``.max``."""
         return tnp._indexing.IndexUpdateHelper(self)
 
     # -- properties ---------------------------------------------------------------
