@@ -63,3 +63,15 @@ def test_backends_do_not_import_transforms():
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module:
                 assert not node.module.startswith("transforms"), path
+
+
+def test_ruff_clean():
+    import shutil
+
+    import pytest
+    ruff = shutil.which("ruff")
+    if ruff is None:  # pragma: no cover - ruff is in the test extra
+        pytest.fail("ruff is not installed (it is part of the [test] extra)")
+    r = subprocess.run([ruff, "check", "--output-format", "concise", "."], cwd=ROOT,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
