@@ -1,8 +1,9 @@
-"""``tnp.linalg``: norms now; decompositions and solvers come in a later issue."""
+"""``tnp.linalg``: norms and NumPy 2's product aliases now; decompositions and solvers come in a later issue."""
 from __future__ import annotations
 
 from tracer.numpy._core import unsupported
-from tracer.numpy._linalg import norm  # noqa: F401
+from tracer.numpy._linalg import (cross, matmul, matrix_norm, norm, outer,  # noqa: F401
+                                  tensordot, vecdot, vector_norm)
 
 # Decompositions and solvers: a later issue. Until then, a clear error.
 solve = unsupported("numpy.linalg.solve")
