@@ -1,4 +1,7 @@
-"""``tnp.linalg``: norms and NumPy 2's product aliases now; decompositions and solvers come in a later issue."""
+"""``tnp.linalg``: norms and NumPy 2's product aliases now.
+
+Decompositions and solvers come in a later issue; until then they raise a clear error.
+"""
 from __future__ import annotations
 
 from tracer.numpy._core import unsupported
