@@ -1,7 +1,7 @@
 """``backends.Array``: what eager graphjit calls return.
 
-Host-resident and NumPy-backed: ``np.asarray(a)`` is zero-copy (the buffer
-is marked read-only: arrays are immutable, update them with ``a.at[i].set``).
+Host-resident and NumPy-backed: ``np.asarray(a)`` is zero-copy (a read-only
+view of the buffer: arrays are immutable, update them with ``a.at[i].set``).
 It has the tracer's methods, operators and ``.at[]`` (from
 ``tracer.numpy.ArrayMethods``), so code behaves the same eagerly and under
 every transform.  Device-resident buffers come with the XLA backend.
@@ -76,6 +76,9 @@ class Array(ArrayMethods):
             return v.astype(dtype)
         if copy:
             return v.copy()
+        if v.flags.writeable:  # hand out a read-only view: the Array stays immutable
+            v = v.view()
+            v.flags.writeable = False
         return v
 
     def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
@@ -167,7 +170,6 @@ def wrap(value: np.ndarray) -> Array:
     a = _new(Array)
     if type(value) is not np.ndarray:
         value = np.asarray(value)
-    value.flags.writeable = False
     a._value = value
     return a
 

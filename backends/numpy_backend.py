@@ -129,6 +129,8 @@ def _bool_add(x: Any, y: Any) -> np.ndarray:
 
 
 def _div(x: Any, y: Any) -> np.ndarray:
+    if type(x) is np.ndarray and x.dtype.kind == "f":
+        return np.true_divide(x, y)
     x, y = _a(x), _a(y)
     with np.errstate(all="ignore"):
         if x.dtype.kind in "iu":
@@ -511,8 +513,9 @@ def _dot_general(lhs: Any, rhs: Any, *, dimension_numbers: tuple,
     x, y = _a(lhs), _a(rhs)
     (lc, rc), (lb, rb) = dimension_numbers
     out_dtype = x.dtype if preferred_element_type is None else np.dtype(preferred_element_type)
-    if not lb and x.ndim == 2 and y.ndim == 2 and tuple(lc) == (1,) and tuple(rc) == (0,):
-        r = x @ y
+    if not lb and y.ndim <= 2 and tuple(rc) == (0,) and tuple(lc) == (x.ndim - 1,) \
+            and x.dtype != np.bool_:
+        r = np.dot(x, y)   # contracts x's last axis with y's first: dot_general's layout
     else:
         lfree = [i for i in range(x.ndim) if i not in lc and i not in lb]
         rfree = [i for i in range(y.ndim) if i not in rc and i not in rb]
@@ -757,12 +760,6 @@ def eager_bind(prim: P.Primitive, args: Sequence[Any], params: dict) -> Any:
     a = _new(Array)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    else:
-        for v in vals:
-            if v is out:  # never freeze the caller's own array
-                out = out.view()
-                break
-    out.flags.writeable = False
     a._value = out
     return a
 
@@ -771,10 +768,6 @@ _new = object.__new__
 
 
 def _wrap_result(out: Any, vals: Sequence[Any]) -> Array:
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
-    elif out.flags.writeable and any(out is v for v in vals):
-        out = out.view()
     return wrap(out)
 
 

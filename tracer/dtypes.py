@@ -74,6 +74,9 @@ def dtype_and_weak(x: Any) -> tuple[np.dtype, bool]:
     t = type(x)
     if t in _PY_SCALARS:
         return _PY_SCALARS[t], True
+    weak = getattr(x, "weak_type", None)   # tracers and graphjit Arrays
+    if weak is not None:
+        return x.dtype, weak
     aval = getattr(x, "aval", None)
     if aval is not None:
         return aval.dtype, aval.weak_type

@@ -31,10 +31,16 @@ class ShapedArray:
     __slots__ = ("shape", "dtype", "weak_type", "_hash")
 
     def __init__(self, shape: Sequence[int], dtype: Any, weak_type: bool = False):
-        self.shape = tuple(int(d) for d in shape)
-        self.dtype = dtypes.canonicalize(dtype)
+        shape = tuple(shape)
+        for d in shape:
+            if type(d) is not int:
+                shape = tuple(int(d) for d in shape)
+                break
+        self.shape = shape
+        self.dtype = dtype if type(dtype) is np.dtype or isinstance(dtype, np.dtype) \
+            else dtypes.canonicalize(dtype)
         self.weak_type = bool(weak_type)
-        self._hash = hash((self.shape, self.dtype, self.weak_type))
+        self._hash = hash((shape, self.dtype, self.weak_type))
 
     @property
     def ndim(self) -> int:
