@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import backends
+import transforms
 from tracer import primitives as P
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -16,11 +17,14 @@ TABLES = {
     "shape rule": lambda p: p.abstract_eval.__name__ != "rule" or
     p.abstract_eval.__qualname__.split(".")[0] != "_no_rule",
     "numpy impl": lambda p: p in backends.impls,
+    "jvp rule": lambda p: p in transforms.jvp_rules,
+    "vjp rule": lambda p: p in transforms.vjp_rules,
 }
 EXEMPT: dict[tuple[str, str], str] = {}
 
 
 def test_coverage_matrix():
+    """Every primitive has a row in every table (or a listed exemption)."""
     missing = []
     for name, prim in sorted(P.all_primitives.items()):
         for table, has in TABLES.items():

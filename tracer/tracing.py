@@ -250,6 +250,9 @@ class Recorder(Context):
         self.constvars: list[Var] = []
         self.consts: list[Any] = []
         self._const_ids: dict[int, Var] = {}
+        # Forwarding only: the parent-context value of every variable, by id(var).
+        # Reverse-mode autodiff reads its residuals here (the tape).
+        self.values: dict[int, Any] = {}
 
     def __repr__(self) -> str:
         kind = "forwarding" if self.forwarding else "abstract"
@@ -258,7 +261,15 @@ class Recorder(Context):
     def new_arg(self, aval: ShapedArray, val: Any = None) -> Tracer:
         v = Var(aval)
         self.invars.append(v)
+        if self.forwarding:
+            self.values[id(v)] = val
         return Tracer(self, v, val, user_source(2))
+
+    def value_of(self, a: Any) -> Any:
+        """Parent-context value of an atom of this (forwarding) recorder's graph."""
+        if type(a) is Literal:
+            return a.val
+        return self.values[id(a)]
 
     def _lift(self, t: Tracer) -> tuple[Var, Any]:
         rec = t._rec
@@ -275,6 +286,8 @@ class Recorder(Context):
             self._const_ids[id(t)] = v
             self.constvars.append(v)
             self.consts.append(t)
+            if self.forwarding:
+                self.values[id(v)] = t
         return v, t
 
     def const_atom(self, x: Any) -> tuple[Any, Any]:
@@ -294,6 +307,8 @@ class Recorder(Context):
             self._const_ids[id(x)] = v
             self.constvars.append(v)
             self.consts.append(x)
+            if self.forwarding:
+                self.values[id(v)] = x
         return v, x
 
     def atom(self, x: Any) -> Any:
@@ -338,6 +353,9 @@ class Recorder(Context):
                 _current = prev
             if not multi:
                 vals = (vals,)
+            values = self.values
+            for v, x in zip(outvars, vals):
+                values[id(v)] = x
         else:
             vals = (None,) * len(outvars)
         tracers = [Tracer(self, v, x, src) for v, x in zip(outvars, vals)]

@@ -1,8 +1,16 @@
 """transforms: Graph -> Graph rewrites and the user-facing wrappers.
 
-Autodiff (``grad``, ``jvp``, ``vjp`` ...), ``vmap`` and ``jit`` arrive with
-their issues; the package exists so the layout shows the architecture.
+Autodiff: ``jvp``, ``linearize`` (forward, ``transforms.jvp``), ``vjp``
+(reverse, ``transforms.vjp``), ``grad``, ``value_and_grad``, ``jacfwd``,
+``jacrev``, ``hessian`` (``transforms.autodiff``).  ``vmap`` and ``jit``
+arrive with their issues.
 """
 from __future__ import annotations
 
-__all__: list[str] = []
+from transforms import ad_rules  # noqa: F401  (fills the rule tables)
+from transforms.autodiff import grad, hessian, jacfwd, jacrev, value_and_grad
+from transforms.jvp import jvp, jvp_rules, linearize
+from transforms.vjp import vjp, vjp_rules
+
+__all__ = ["grad", "hessian", "jacfwd", "jacrev", "jvp", "jvp_rules", "linearize",
+           "value_and_grad", "vjp", "vjp_rules"]

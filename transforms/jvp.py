@@ -1,0 +1,244 @@
+"""Forward-mode autodiff: ``jvp`` and ``linearize``, and the table ``jvp_rules``.
+
+How it works (DESIGN.md section 3): the function is run once under a
+*forwarding* recorder, so its primal values are computed in the enclosing
+context (eagerly, or recorded by an enclosing transform) and Python control
+flow on values works; the recorded graph of this call is then walked in order
+with ``jvp_rules``, each rule binding the tangent computation in the current
+context.  Eagerly that *runs* the tangents; under ``make_graph``/``jit`` it
+*records* them; under another autodiff transform it is differentiated again.
+
+A rule is ``rule(primals, tangents, out, **params) -> tangent_out``:
+``primals`` are the input values, ``tangents`` the input tangents with
+``None`` for a symbolic zero, ``out`` the primal output (a list for
+multiple-result primitives).  It returns the output tangent (a list for
+multiple results), ``None`` meaning zero.  Rules are written with primitives
+(``bind``/``tnp``/``lax``), never raw NumPy, so they differentiate again.
+Rows are defined beside the reverse-mode rows, per family of primitives, in
+``transforms/ad_rules/``; this module owns the table and the interpreter.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from jax import tree_util
+
+from tracer import primitives as P
+from tracer.errors import MissingRuleError
+from tracer.ir import ClosedGraph, Graph, Literal, ShapedArray
+from tracer.tracing import (ClosedGraph as _CG, Recorder, Tracer, api_boundary, make_graph,
+                            new_recorder, source_override)
+from transforms.util import add_any, aval, is_float0, safe_zip, zeros
+
+jvp_rules: dict[P.Primitive, Callable[..., Any]] = {}
+
+
+# -- defining rules --------------------------------------------------------------
+
+
+def defjvp(prim: P.Primitive, *per_arg: Callable[..., Any] | None) -> None:
+    """Rule from per-argument contributions ``f_i(t_i, *primals, out=..., **params)``,
+    summed over the arguments whose tangent is not zero (``None`` = no contribution)."""
+    def rule(primals: Sequence[Any], tangents: Sequence[Any], out: Any, **params: Any) -> Any:
+        acc = None
+        for f, t in zip(per_arg, tangents):
+            if t is not None and f is not None:
+                acc = add_any(acc, f(t, *primals, out=out, **params))
+        return acc
+    jvp_rules[prim] = rule
+
+
+def defjvp_zero(prim: P.Primitive) -> None:
+    """A primitive whose outputs do not depend differentiably on its inputs."""
+    def rule(primals: Sequence[Any], tangents: Sequence[Any], out: Any, **params: Any) -> Any:
+        return [None] * len(out) if prim.multiple_results else None
+    jvp_rules[prim] = rule
+
+
+def defjvp_linear(prim: P.Primitive) -> None:
+    """A primitive linear in all its operands: the tangent is the op on the tangents."""
+    def rule(primals: Sequence[Any], tangents: Sequence[Any], out: Any, **params: Any) -> Any:
+        if all(t is None for t in tangents):
+            return None
+        ts = [zeros(aval(p)) if t is None else t for p, t in zip(primals, tangents)]
+        return P_bind(prim, ts, params)
+    jvp_rules[prim] = rule
+
+
+def P_bind(prim: P.Primitive, args: Sequence[Any], params: dict) -> Any:
+    from tracer.tracing import bind_params
+    return bind_params(prim, args, params)
+
+
+# -- the interpreter -----------------------------------------------------------------
+
+
+def _missing(prim: P.Primitive) -> MissingRuleError:
+    return MissingRuleError(
+        f"jvp: no forward-mode rule for primitive '{prim.name}' (transforms.jvp.jvp_rules)")
+
+
+def jvp_walk(graph: Graph, value_of: Callable[[Any], Any],
+             tangents_in: Sequence[Any]) -> list[Any]:
+    """Tangents of ``graph``'s outputs given its inputs' tangents (None = zero).
+
+    ``value_of(atom)`` gives the primal value of any atom of the graph.
+    """
+    t_env: dict[int, Any] = {}
+    for v, t in safe_zip(graph.invars, list(tangents_in)):
+        if t is not None:
+            t_env[id(v)] = t
+    from tracer import tracing
+    prev = tracing._source_override
+    try:
+        for e in graph.eqns:
+            ts = [None if type(a) is Literal else t_env.get(id(a)) for a in e.inputs]
+            if all(t is None for t in ts):
+                continue
+            rule = jvp_rules.get(e.prim)
+            if rule is None:
+                raise _missing(e.prim)
+            primals = [value_of(a) for a in e.inputs]
+            outs = [value_of(o) for o in e.outputs]
+            tracing._source_override = e.source.derived(e.id, "jvp")
+            t_out = rule(primals, ts, outs if e.prim.multiple_results else outs[0], **e.params)
+            if not e.prim.multiple_results:
+                t_out = [t_out]
+            for o, t in safe_zip(e.outputs, t_out):
+                if t is not None:
+                    t_env[id(o)] = t
+    finally:
+        tracing._source_override = prev
+    return [None if type(a) is Literal else t_env.get(id(a)) for a in graph.outvars]
+
+
+def record(fun: Callable, flat_args: Sequence[Any], in_tree: Any) -> tuple[Recorder, list,
+                                                                            Any, Graph]:
+    """Run ``fun`` under a forwarding recorder: (recorder, output leaves, out tree, graph)."""
+    with new_recorder(forwarding=True) as rec:
+        tracers = [rec.new_arg(aval(x).strip_weak() if type(x) is not Tracer else x.aval, x)
+                   for x in flat_args]
+        args = tree_util.tree_unflatten(in_tree, tracers)
+        out = fun(*args)
+        out_leaves, out_tree = tree_util.tree_flatten(out)
+        graph = rec.to_graph(out_leaves).graph
+    return rec, out_leaves, out_tree, graph
+
+
+def values_out(rec: Recorder, out_leaves: Sequence[Any]) -> list[Any]:
+    """The primal (parent-context) values of a recorded function's outputs."""
+    return [o._val if type(o) is Tracer and o._rec is rec else o for o in out_leaves]
+
+
+def _check_tangents(primals: Sequence[Any], tangents: Sequence[Any]) -> list[Any]:
+    out = []
+    for p, t in safe_zip(list(primals), list(tangents)):
+        pa = aval(p)
+        if t is None or is_float0(t):
+            out.append(None)
+            continue
+        ta = aval(t)
+        if ta.shape != pa.shape:
+            raise ValueError(f"jvp: tangent shape {ta.shape} does not match primal shape "
+                             f"{pa.shape}")
+        if ta.dtype != pa.dtype and pa.dtype.kind in "fc":
+            raise TypeError(f"jvp: tangent dtype {ta.dtype} does not match primal dtype "
+                            f"{pa.dtype}; tangents of float inputs have the same dtype")
+        out.append(t if pa.dtype.kind in "fc" else None)
+    return out
+
+
+@api_boundary
+def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: bool = False) -> tuple[Any, ...]:
+    """Forward-mode derivative: ``(fun(*primals), J(primals) @ tangents)``.
+
+    Like ``jax.jvp``: ``primals`` and ``tangents`` are tuples (or lists) of
+    pytrees with matching structure.
+
+    >>> import tracer.numpy as tnp
+    >>> y, dy = jvp(tnp.sin, (0.0,), (1.0,))
+    >>> float(dy)
+    1.0
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp: primals and tangents must be tuples or lists, e.g. "
+                        "jvp(f, (x,), (t,))")
+    p_flat, p_tree = tree_util.tree_flatten(tuple(primals))
+    t_flat, t_tree = tree_util.tree_flatten(tuple(tangents), is_leaf=lambda x: x is None)
+    if p_tree != t_tree:
+        raise TypeError(f"jvp: primal and tangent trees differ: {p_tree} vs {t_tree}")
+    t_flat = _check_tangents(p_flat, t_flat)
+    rec, outs, out_tree, graph = record(fun, p_flat, p_tree)
+    if has_aux:
+        (out, aux) = tree_util.tree_unflatten(out_tree, outs)
+        outs, out_tree = tree_util.tree_flatten(out)
+        graph = Graph(graph.invars, graph.eqns, [rec.atom(o) for o in outs],
+                      rec.constvars)
+    ts = jvp_walk(graph, rec.value_of, t_flat)
+    primal_out = values_out(rec, outs)
+    ts = [zeros(aval(p)) if t is None else t for p, t in safe_zip(primal_out, ts)]
+    res = (tree_util.tree_unflatten(out_tree, primal_out),
+           tree_util.tree_unflatten(out_tree, ts))
+    if has_aux:
+        return res + (_aux_values(rec, aux),)
+    return res
+
+
+def _aux_values(rec: Recorder, aux: Any) -> Any:
+    return tree_util.tree_map(
+        lambda x: x._val if type(x) is Tracer and x._rec is rec else x, aux)
+
+
+@api_boundary
+def linearize(fun: Callable, *primals: Any) -> tuple[Any, Callable]:
+    """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` applies the Jacobian.
+
+    The function runs once; each call of ``f_jvp`` walks the recorded graph
+    with the saved primal values (like ``jax.linearize``).
+
+    >>> import tracer.numpy as tnp
+    >>> y, f_jvp = linearize(tnp.exp, 0.0)
+    >>> float(f_jvp(2.0))
+    2.0
+    """
+    p_flat, p_tree = tree_util.tree_flatten(primals)
+    rec, outs, out_tree, graph = record(fun, p_flat, p_tree)
+    primal_out = values_out(rec, outs)
+
+    def f_jvp(*tangents: Any) -> Any:
+        t_flat, t_tree = tree_util.tree_flatten(tangents, is_leaf=lambda x: x is None)
+        if t_tree != p_tree:
+            raise TypeError(f"linearize: tangents have structure {t_tree}, the primals "
+                            f"{p_tree}")
+        ts = jvp_walk(graph, rec.value_of, _check_tangents(p_flat, t_flat))
+        ts = [zeros(aval(p)) if t is None else t for p, t in safe_zip(primal_out, ts)]
+        return tree_util.tree_unflatten(out_tree, ts)
+
+    return tree_util.tree_unflatten(out_tree, primal_out), f_jvp
+
+
+def jvp_graph(closed: ClosedGraph, nonzeros: Sequence[bool]) -> tuple[ClosedGraph, list[bool]]:
+    """The graph ``(*primals, *nonzero tangents) -> (*outs, *nonzero out tangents)``.
+
+    Used by the rules of higher-order primitives (cond, scan, while): it runs
+    the forward-mode transform under ``make_graph``.  Returns the new graph and
+    which output tangents are nonzero (the others are omitted).
+    """
+    from tracer.tracing import eval_graph
+    in_avals = closed.in_avals
+    nz_avals = [a for a, nz in safe_zip(in_avals, list(nonzeros)) if nz]
+    which_out: list[bool] = []
+
+    def f(*args: Any) -> list[Any]:
+        n = len(in_avals)
+        prims, tans = list(args[:n]), iter(args[n:])
+        ts = [next(tans) if nz else None for nz in nonzeros]
+        rec, outs, out_tree, graph = record(lambda *a: eval_graph(closed, *a), prims,
+                                            tree_util.tree_structure(tuple(prims)))
+        tout = jvp_walk(graph, rec.value_of, ts)
+        which_out[:] = [t is not None for t in tout]
+        return values_out(rec, outs) + [t for t in tout if t is not None]
+
+    g = make_graph(f)(*in_avals, *nz_avals)
+    return _CG(g.graph, g.consts), list(which_out)

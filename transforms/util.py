@@ -1,0 +1,91 @@
+"""Small helpers shared by the transforms: length-checked zips, zeros, un-broadcasting."""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from tracer import dtypes
+from tracer import primitives as P
+from tracer.ir import ShapedArray
+from tracer.tracing import bind
+
+
+def safe_zip(*seqs: Sequence[Any]) -> list[tuple]:
+    """``zip`` that refuses sequences of different lengths (the classic silent bug)."""
+    n = len(seqs[0])
+    for s in seqs[1:]:
+        if len(s) != n:
+            raise ValueError(f"safe_zip: lengths {[len(s) for s in seqs]} differ")
+    return list(zip(*seqs))
+
+
+def safe_map(f: Callable[..., Any], *seqs: Sequence[Any]) -> list[Any]:
+    return [f(*args) for args in safe_zip(*seqs)]
+
+
+def aval(x: Any) -> ShapedArray:
+    a = getattr(x, "aval", None)
+    if a is not None:
+        return a
+    if type(x) in (bool, int, float, complex):
+        return ShapedArray((), dtypes.python_scalar_dtype(x), True)
+    x = np.asarray(x)
+    return ShapedArray(x.shape, x.dtype)
+
+
+def zeros(a: ShapedArray) -> Any:
+    """Zeros of an aval, as a broadcast of a scalar literal (cheap in graphs)."""
+    return bind(P.broadcast_in_dim_p, np.zeros((), a.dtype)[()], shape=tuple(a.shape),
+                broadcast_dimensions=())
+
+
+def instantiate(t: Any, a: ShapedArray) -> Any:
+    """A symbolic zero (None) becomes real zeros; anything else is returned."""
+    return zeros(a) if t is None else t
+
+
+def add_any(x: Any, y: Any) -> Any:
+    """Sum of two tangents/cotangents of one aval; None is zero."""
+    if x is None:
+        return y
+    if y is None:
+        return x
+    return bind(P.add_p, x, y)
+
+
+def unbroadcast(ct: Any, shape: Sequence[int]) -> Any:
+    """Sum ``ct`` down to ``shape`` (the transpose of NumPy broadcasting)."""
+    shape = tuple(shape)
+    cshape = tuple(ct.shape)
+    if cshape == shape:
+        return ct
+    lead = len(cshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, d in enumerate(shape) if d == 1 and cshape[lead + i] != 1)
+    out = bind(P.reduce_sum_p, ct, axes=axes) if axes else ct
+    if tuple(out.shape) != shape:
+        out = bind(P.reshape_p, out, new_sizes=shape)
+    return out
+
+
+def is_differentiable(a: ShapedArray) -> bool:
+    return dtypes.is_inexact(a.dtype)
+
+
+def float0_zeros(a: ShapedArray) -> np.ndarray:
+    """JAX's float0 zeros: the cotangent/tangent type of integer and bool inputs."""
+    from jax import dtypes as jdt
+    return np.zeros(a.shape, dtype=jdt.float0)
+
+
+def is_float0(x: Any) -> bool:
+    dt = getattr(x, "dtype", None)
+    if dt is None:
+        return False
+    from jax import dtypes as jdt
+    return np.dtype(dt) == jdt.float0
+
+
+def first(it: Iterable[Any]) -> Any:
+    return next(iter(it))
