@@ -22,6 +22,7 @@ def _register_with_tnp() -> None:
     from tracer.numpy import _core
     _core._backend = sys.modules[__name__]
     _core._ARRAY[0] = Array
+    _core._IMPLS.update(impls)
 
 
 _register_with_tnp()

@@ -19,6 +19,7 @@ from tracer import dtypes
 from tracer import primitives as P
 from tracer.errors import ShapeError, UnsupportedError
 from tracer.ir import user_location
+from tracer import tracing as _tracing
 from tracer.tracing import Tracer, bind
 
 _PY_SCALARS = (bool, int, float, complex)
@@ -157,6 +158,8 @@ def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
     """
     nin = np_ufunc.nin
     keeps: dict[tuple, bool] = {}   # dtypes -> "the loop keeps these dtypes"
+    prim = getattr(impl, "_prim", None)
+    ctx = _tracing
 
     def general(args: tuple, out: Any, where: Any, dtype: Any) -> Any:
         if len(args) != nin:
@@ -196,6 +199,8 @@ def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
                 key = (x.dtype,)
                 k = keeps.get(key)
                 if k or (k is None and _keeps(key)):
+                    if prim is not None and t is not Tracer and ctx._current is ctx.EAGER:
+                        return _direct(prim, x._value)
                     return impl(x)
             return general((x,), out, where, dtype)
     elif nin == 2:
@@ -211,6 +216,11 @@ def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
                         key = (dx, dx)
                         k = keeps.get(key)
                         if k or (k is None and _keeps(key)):
+                            if prim is not None and tx is A and ctx._current is ctx.EAGER:
+                                try:
+                                    return _direct(prim, x._value, y._value)
+                                except (ValueError, TypeError):
+                                    pass  # let bind explain it (shape rule + user line)
                             return impl(x, y)
                 # array (op) Python float/int, with an inexact array: NEP 50 keeps its dtype
                 elif (ty is float or ty is int) and (
@@ -220,6 +230,8 @@ def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
                         key = (dx, dx)
                         k = keeps.get(key)
                         if k or (k is None and _keeps(key)):
+                            if prim is not None and tx is A and ctx._current is ctx.EAGER:
+                                return _direct(prim, x._value, dx.type(y))
                             return impl(x, dx.type(y))
                 elif (tx is float or tx is int) and (
                         ty is A or (ty is Tracer and not y._var.aval.weak_type)):
@@ -228,6 +240,8 @@ def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
                         key = (dy, dy)
                         k = keeps.get(key)
                         if k or (k is None and _keeps(key)):
+                            if prim is not None and ty is A and ctx._current is ctx.EAGER:
+                                return _direct(prim, dy.type(x), y._value)
                             return impl(dy.type(x), y)
             return general((x, y), out, where, dtype)
     else:  # pragma: no cover - NumPy's ufuncs used here take one or two inputs
@@ -246,11 +260,32 @@ _ARRAY: list[Any] = [None]
 
 
 def prim1(p: P.Primitive) -> Callable[[Any], Any]:
-    return lambda x: bind(p, x)
+    f = lambda x: bind(p, x)  # noqa: E731
+    f._prim = p  # type: ignore[attr-defined]  # lets ufunc() take the eager shortcut
+    return f
 
 
 def prim2(p: P.Primitive) -> Callable[[Any, Any], Any]:
-    return lambda x, y: bind(p, x, y)
+    f = lambda x, y: bind(p, x, y)  # noqa: E731
+    f._prim = p  # type: ignore[attr-defined]
+    return f
+
+
+# The eager shortcut: when the current context is the eager one and the
+# operands are host Arrays, a one-primitive ufunc calls the backend's impl
+# directly; exactly what bind -> eager context -> impl would do, minus three
+# Python calls.  Filled in when the backend loads.
+_IMPLS: dict = {}
+
+
+def _direct(prim: P.Primitive, *vals: Any) -> Any:
+    out = _IMPLS[prim](*vals)
+    a = _NEW(_ARRAY[0])
+    a._value = out if type(out) is np.ndarray else np.asarray(out)
+    return a
+
+
+_NEW = object.__new__
 
 
 def reshape_raw(x: Any, shape: Sequence[int]) -> Any:
