@@ -216,8 +216,8 @@ def _identity(kind: str, dtype: np.dtype) -> Any:
 def _reduce_sum(x: Any, *, axes: tuple[int, ...]) -> np.ndarray:
     x = _a(x)
     if x.dtype == np.bool_:
-        return np.asarray(np.any(x, axis=axes))
-    return np.asarray(np.sum(x, axis=axes, dtype=x.dtype))
+        return np.asarray(np.logical_or.reduce(x, axis=axes))
+    return np.asarray(np.add.reduce(x, axis=axes, dtype=x.dtype))
 
 
 def _reduce_prod(x: Any, *, axes: tuple[int, ...]) -> np.ndarray:
@@ -229,7 +229,7 @@ def _reduce_prod(x: Any, *, axes: tuple[int, ...]) -> np.ndarray:
 
 
 def _reduce_minmax(kind: str) -> Callable[..., np.ndarray]:
-    fn = np.max if kind == "max" else np.min
+    fn = (np.maximum if kind == "max" else np.minimum).reduce
 
     def impl(x: Any, *, axes: tuple[int, ...]) -> np.ndarray:
         x = _a(x)
