@@ -25,9 +25,9 @@ from jax import tree_util
 
 from tracer import primitives as P
 from tracer.errors import MissingRuleError
-from tracer.ir import ClosedGraph, Graph, Literal, ShapedArray
+from tracer.ir import ClosedGraph, Graph, Literal
 from tracer.tracing import (ClosedGraph as _CG, Recorder, Tracer, api_boundary, make_graph,
-                            new_recorder, source_override)
+                            new_recorder)
 from transforms.util import add_any, aval, is_float0, safe_zip, zeros
 
 jvp_rules: dict[P.Primitive, Callable[..., Any]] = {}
