@@ -22,7 +22,23 @@ from transforms.vjp import vjp
 def _argnums_tuple(argnums: int | Sequence[int]) -> tuple[tuple[int, ...], bool]:
     if isinstance(argnums, int):
         return (argnums,), True
-    return tuple(argnums), False
+    nums = tuple(argnums)
+    if not nums:
+        raise ValueError("argnums must name at least one argument")
+    if len(set(nums)) != len(nums):
+        raise ValueError(f"argnums {nums} contains duplicates")
+    return nums, False
+
+
+def _normalize_nums(nums: tuple[int, ...], nargs: int) -> tuple[int, ...]:
+    for i in nums:
+        if not -nargs <= i < nargs:
+            raise TypeError(f"argnums={nums} but the function got {nargs} positional "
+                            f"arguments (at {user_location()})")
+    out = tuple(i % nargs for i in nums)
+    if len(set(out)) != len(out):
+        raise ValueError(f"argnums {nums} name the same argument twice")
+    return out
 
 
 def _check_inputs(name: str, dyn: Sequence[Any], allow_int: bool) -> None:
@@ -49,11 +65,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     @functools.wraps(fun)
     @api_boundary
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        for i in nums:
-            if not -len(args) <= i < len(args):
-                raise TypeError(f"grad: argnums={argnums} but the function got "
-                                f"{len(args)} positional arguments")
-        nums_n = tuple(i % len(args) for i in nums)
+        nums_n = _normalize_nums(nums, len(args))
         dyn = [args[i] for i in nums_n]
         _check_inputs("grad", dyn, allow_int)
 
@@ -123,7 +135,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     @functools.wraps(fun)
     @api_boundary
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        nums_n = tuple(i % len(args) for i in nums)
+        nums_n = _normalize_nums(nums, len(args))
         dyn = [args[i] for i in nums_n]
         _check_inputs("jacrev", dyn, allow_int)
 
@@ -171,7 +183,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     @functools.wraps(fun)
     @api_boundary
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        nums_n = tuple(i % len(args) for i in nums)
+        nums_n = _normalize_nums(nums, len(args))
         dyn = [args[i] for i in nums_n]
         _check_inputs("jacfwd", dyn, False)
 
@@ -215,11 +227,21 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
             per_out.append(per_in[0] if single else per_in)
         j = tree_util.tree_unflatten(out_tree, per_out)
         if has_aux:
-            from transforms.jvp import _aux_values  # noqa: F401
-            return j, aux_box[0] if aux_box else None
+            return j, _closed_values(aux_box[0]) if aux_box else None
         return j
 
     return wrapped
+
+
+def _closed_values(tree: Any) -> Any:
+    """Tracers of finished forwarding recorders replaced by their values (aux outputs)."""
+    from tracer.tracing import Tracer
+
+    def v(x: Any) -> Any:
+        while type(x) is Tracer and not x._rec.open and x._rec.forwarding:
+            x = x._val
+        return x
+    return tree_util.tree_map(v, tree)
 
 
 def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:

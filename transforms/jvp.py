@@ -28,7 +28,7 @@ from tracer.errors import MissingRuleError
 from tracer.ir import ClosedGraph, Graph, Literal
 from tracer.tracing import (ClosedGraph as _CG, Recorder, Tracer, api_boundary, make_graph,
                             new_recorder)
-from transforms.util import add_any, aval, is_float0, safe_zip, zeros
+from transforms.util import add_any, aval, float0_zeros, is_float0, safe_zip, zeros
 
 jvp_rules: dict[P.Primitive, Callable[..., Any]] = {}
 
@@ -177,12 +177,20 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
                       rec.constvars)
     ts = jvp_walk(graph, rec.value_of, t_flat)
     primal_out = values_out(rec, outs)
-    ts = [zeros(aval(p)) if t is None else t for p, t in safe_zip(primal_out, ts)]
+    ts = [_zero_tangent(p) if t is None else t for p, t in safe_zip(primal_out, ts)]
     res = (tree_util.tree_unflatten(out_tree, primal_out),
            tree_util.tree_unflatten(out_tree, ts))
     if has_aux:
         return res + (_aux_values(rec, aux),)
     return res
+
+
+def _zero_tangent(p: Any) -> Any:
+    """The zero tangent of an output: zeros for floats, float0 for ints and bools (as JAX)."""
+    a = aval(p).strip_weak()
+    if a.dtype.kind in "fc":
+        return zeros(a)
+    return float0_zeros(a)
 
 
 def _aux_values(rec: Recorder, aux: Any) -> Any:
@@ -191,7 +199,7 @@ def _aux_values(rec: Recorder, aux: Any) -> Any:
 
 
 @api_boundary
-def linearize(fun: Callable, *primals: Any) -> tuple[Any, Callable]:
+def linearize(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` applies the Jacobian.
 
     The function runs once; each call of ``f_jvp`` walks the recorded graph
@@ -204,6 +212,12 @@ def linearize(fun: Callable, *primals: Any) -> tuple[Any, Callable]:
     """
     p_flat, p_tree = tree_util.tree_flatten(primals)
     rec, outs, out_tree, graph = record(fun, p_flat, p_tree)
+    aux = None
+    if has_aux:
+        out, aux = tree_util.tree_unflatten(out_tree, outs)
+        outs, out_tree = tree_util.tree_flatten(out)
+        graph = Graph(graph.invars, graph.eqns, [rec.atom(o) for o in outs], rec.constvars)
+        aux = _aux_values(rec, aux)
     primal_out = values_out(rec, outs)
 
     def f_jvp(*tangents: Any) -> Any:
@@ -212,10 +226,11 @@ def linearize(fun: Callable, *primals: Any) -> tuple[Any, Callable]:
             raise TypeError(f"linearize: tangents have structure {t_tree}, the primals "
                             f"{p_tree}")
         ts = jvp_walk(graph, rec.value_of, _check_tangents(p_flat, t_flat))
-        ts = [zeros(aval(p)) if t is None else t for p, t in safe_zip(primal_out, ts)]
+        ts = [_zero_tangent(p) if t is None else t for p, t in safe_zip(primal_out, ts)]
         return tree_util.tree_unflatten(out_tree, ts)
 
-    return tree_util.tree_unflatten(out_tree, primal_out), f_jvp
+    res = (tree_util.tree_unflatten(out_tree, primal_out), f_jvp)
+    return res + (aux,) if has_aux else res
 
 
 def jvp_graph(closed: ClosedGraph, nonzeros: Sequence[bool]) -> tuple[ClosedGraph, list[bool]]:

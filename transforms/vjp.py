@@ -119,6 +119,14 @@ def backward_pass(graph: Graph, value_of: Callable[[Any], Any], cts_out: Sequenc
     return [ct_env.get(id(v)) for v in graph.invars]
 
 
+def _as_array(x: Any) -> Any:
+    """Cotangents are graphjit values (a user's NumPy ct passed straight through is wrapped)."""
+    if type(x) is Tracer or hasattr(x, "_value"):
+        return x
+    import tracer.numpy as tnp
+    return tnp.asarray(x)
+
+
 class _Pullback:
     """The function ``vjp`` returns: maps output cotangents to input cotangents."""
 
@@ -144,7 +152,7 @@ class _Pullback:
             if not dtypes.is_inexact(a.dtype):
                 out.append(float0_zeros(a))
             else:
-                out.append(zeros(a) if c is None else c)
+                out.append(zeros(a) if c is None else _as_array(c))
         return tree_util.tree_unflatten(self.in_tree, out)
 
 
