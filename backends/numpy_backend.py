@@ -596,7 +596,7 @@ def _conv(lhs: Any, rhs: Any, *, window_strides: tuple, padding: tuple, lhs_dila
     O, I = w.shape[:2]
     G, B = feature_group_count, batch_group_count
     out_sp = win.shape[2:2 + nsp]
-    letters = "abcdefghijklmnopqrstuvwxyz"[:nsp]
+    letters = "defhijklmpqrstuvwxyz"[:nsp]   # spatial axes: never n/g/c/o (the other axes)
     kl = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[:nsp]
     acc = np.float64 if x.dtype.kind in "biu" else None
     if B > 1:
@@ -688,12 +688,15 @@ def _cond(index: Any, *args: Any, branches: tuple[ClosedGraph, ...]) -> list:
 
 
 def _while(*args: Any, cond_graph: ClosedGraph, body_graph: ClosedGraph, cond_nconsts: int,
-           body_nconsts: int) -> list:
+           body_nconsts: int, max_iterations: int | None = None) -> list:
     cconsts = args[:cond_nconsts]
     bconsts = args[cond_nconsts:cond_nconsts + body_nconsts]
     carry = list(args[cond_nconsts + body_nconsts:])
-    while bool(_unwrap(eval_graph(cond_graph, *cconsts, *carry)[0])):
+    trips = 0
+    while (max_iterations is None or trips < max_iterations) and \
+            bool(_unwrap(eval_graph(cond_graph, *cconsts, *carry)[0])):
         carry = [_unwrap(c) for c in eval_graph(body_graph, *bconsts, *carry)]
+        trips += 1
     return [np.asarray(c) for c in carry]
 
 
@@ -772,3 +775,16 @@ def _wrap_result(out: Any, vals: Sequence[Any]) -> Array:
 
 
 __all__ = ["impls", "eager_bind", "EscapedTracerError"]
+
+
+# -- custom derivatives and checkpoint: evaluate the held graph -------------------
+
+def _call_graph(key: str) -> Callable[..., list]:
+    def impl(*args: Any, **params: Any) -> list:
+        return [_unwrap(o) for o in eval_graph(params[key], *args)]
+    return impl
+
+
+impls[P.custom_jvp_call_p] = _call_graph("call")
+impls[P.custom_vjp_call_p] = _call_graph("call")
+impls[P.checkpoint_p] = _call_graph("graph")

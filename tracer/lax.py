@@ -40,6 +40,10 @@ Decisions where ``jax.lax`` is silent or different here:
   with each reduction (XLA semantics: padding and dilation holes are skipped).
 * ``precision`` arguments are accepted and ignored (the NumPy backend computes
   at the operands' precision).
+* ``while_loop`` takes an optional ``max_iterations=N`` (not in JAX): the loop
+  stops after at most N iterations, and with it reverse-mode differentiation
+  works (as through a ``scan`` of length N); without it, as in JAX, only
+  forward mode does.
 
 >>> import numpy as np
 >>> from tracer import lax
@@ -1775,11 +1779,17 @@ def _trace_loop_body(fun: Callable, carry_tree: Any, carry_avals: list[ShapedArr
                      f"(at {user_location()})")
 
 
-def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any) -> Any:
+def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any, *,
+               max_iterations: int | None = None) -> Any:
     """Repeat ``val = body_fun(val)`` while ``cond_fun(val)``, like ``jax.lax.while_loop``.
 
     The carry is a pytree whose types must not change; ``cond_fun`` returns a
     boolean scalar.  The trip count may depend on traced data.
+
+    ``max_iterations`` (not in JAX) bounds the trip count: the loop stops after
+    at most that many iterations even if ``cond_fun`` still holds.  With it,
+    reverse-mode differentiation (``grad``, ``vjp``) works, as through a
+    ``scan`` of that length; without it only forward mode does (as in JAX).
 
     >>> lax.while_loop(lambda c: c[0] < 5, lambda c: (c[0] + 1, c[1] * 2), (0, 1))
     (Array(5, dtype=int64), Array(32, dtype=int64))
@@ -1798,9 +1808,17 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any) -> Any:
     init = [_cast_value(x, a) for x, a in zip(leaves, avals)]
     cgraph = _lead(ctraced.graph, ctraced.graph.constvars)
     bclosed = _lead(bgraph, bgraph.constvars)
+    extra: dict[str, int] = {}
+    if max_iterations is not None:
+        if isinstance(max_iterations, bool) or not isinstance(max_iterations,
+                                                              (int, np.integer)) \
+                or max_iterations < 0:
+            raise TypeError(f"lax.while_loop: max_iterations must be a non-negative static "
+                            f"int, got {max_iterations!r} (at {user_location()})")
+        extra["max_iterations"] = int(max_iterations)
     outs = bind(P.while_p, *ctraced.consts, *bconsts, *init, cond_graph=cgraph,
                 body_graph=bclosed, cond_nconsts=len(ctraced.consts),
-                body_nconsts=len(bconsts))
+                body_nconsts=len(bconsts), **extra)
     return tree_util.tree_unflatten(tree, outs)
 
 

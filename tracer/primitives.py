@@ -795,7 +795,8 @@ while_p = _prim("while", multiple_results=True)
 
 @while_p.def_abstract_eval
 def _while_rule(*args: ShapedArray, cond_graph: Any, body_graph: Any, cond_nconsts: int,
-                body_nconsts: int) -> list[ShapedArray]:
+                body_nconsts: int, max_iterations: int | None = None) -> list[ShapedArray]:
+    # max_iterations (optional): the loop stops after at most that many trips.
     carry = args[cond_nconsts + body_nconsts:]
     cconsts = args[:cond_nconsts]
     bconsts = args[cond_nconsts:cond_nconsts + body_nconsts]
@@ -837,3 +838,29 @@ def _scan_rule(*args: ShapedArray, graph: Any, num_consts: int, num_carry: int, 
                    f"{_fmt(outs[:num_carry])}")
     ys = [ShapedArray((length,) + y.shape, y.dtype) for y in outs[num_carry:]]
     return [a.strip_weak() for a in carry] + ys
+
+
+# ---------------------------------------------------------------------------
+# Custom derivatives and rematerialization (transforms/custom.py, transforms/remat.py).
+# Each holds a const-free ClosedGraph (closed-over values are leading operands);
+# the custom calls also hold the user's rule functions and tree info in params.
+
+
+def _call_graph_rule(name: str, key: str) -> Callable[..., list[ShapedArray]]:
+    def rule(*args: ShapedArray, **params: Any) -> list[ShapedArray]:
+        graph = params[key]
+        if not _same_avals(graph.in_avals, args):
+            raise _err(f"{name}: the graph takes {_fmt(graph.in_avals)} but the operands are "
+                       f"{_fmt(args)}")
+        return [a.strip_weak() for a in graph.out_avals]
+    rule.__name__ = f"_{name}_rule"
+    rule.__qualname__ = rule.__name__
+    return rule
+
+
+custom_jvp_call_p = _prim("custom_jvp_call", multiple_results=True)
+custom_jvp_call_p.def_abstract_eval(_call_graph_rule("custom_jvp_call", "call"))
+custom_vjp_call_p = _prim("custom_vjp_call", multiple_results=True)
+custom_vjp_call_p.def_abstract_eval(_call_graph_rule("custom_vjp_call", "call"))
+checkpoint_p = _prim("checkpoint", multiple_results=True)
+checkpoint_p.def_abstract_eval(_call_graph_rule("checkpoint", "graph"))

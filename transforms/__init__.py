@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from transforms import ad_rules  # noqa: F401  (fills the rule tables)
 from transforms.autodiff import grad, hessian, jacfwd, jacrev, value_and_grad
+from transforms.custom import custom_jvp, custom_vjp
 from transforms.jvp import jvp, jvp_rules, linearize
+from transforms.remat import checkpoint, checkpoint_policies, remat
 from transforms.vjp import vjp, vjp_rules
 
-__all__ = ["grad", "hessian", "jacfwd", "jacrev", "jvp", "jvp_rules", "linearize",
+__all__ = ["checkpoint", "checkpoint_policies", "custom_jvp", "custom_vjp", "remat",
+           "grad", "hessian", "jacfwd", "jacrev", "jvp", "jvp_rules", "linearize",
            "value_and_grad", "vjp", "vjp_rules"]

@@ -7,3 +7,7 @@ matrix test checks every primitive against both tables.
 from __future__ import annotations
 
 from transforms.ad_rules import elementwise  # noqa: F401
+from transforms.ad_rules import structural  # noqa: F401
+from transforms.ad_rules import control_flow  # noqa: F401
+from transforms.ad_rules import contraction, indexing  # noqa: F401
+from transforms.ad_rules import custom  # noqa: F401
