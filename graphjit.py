@@ -12,6 +12,8 @@ from backends import Array
 from tracer import (ClosedGraph, ConcretizationError, EscapedTracerError, Graph,
                     ShapedArray, ShapeError, UnsupportedError, eval_graph, lax, make_graph,
                     named_scope, nn, typecheck)
+from transforms import (checkpoint, checkpoint_policies, custom_jvp, custom_vjp, grad,
+                        hessian, jacfwd, jacrev, jvp, linearize, remat, value_and_grad, vjp)
 
 __version__ = "0.1.0"
 
@@ -23,4 +25,6 @@ __all__ = [
     "Array", "ClosedGraph", "ConcretizationError", "EscapedTracerError", "Graph",
     "ShapeError", "ShapedArray", "UnsupportedError", "backends", "eval_graph", "lax",
     "make_graph", "named_scope", "nn", "numpy", "typecheck",
+    "checkpoint", "checkpoint_policies", "custom_jvp", "custom_vjp", "grad", "hessian",
+    "jacfwd", "jacrev", "jvp", "linearize", "remat", "value_and_grad", "vjp",
 ]

@@ -55,6 +55,19 @@ print("loss from graph:", from_graph)
 assert np.allclose(from_graph, eager)
 
 # %% [markdown]
+# Derivatives: `gj.grad` runs the function once under a forwarding recorder
+# (so Python `if`/`while` on values work, as in PyTorch), then walks the
+# recorded graph backwards. It nests, and under `make_graph` it records the
+# backward graph instead of running it.
+
+# %%
+grads = gj.grad(loss, argnums=(0, 1))(w, b, x, y)
+print("d loss / d b:", grads[1])
+print("second derivative of sin at 0.5:", gj.grad(gj.grad(tnp.sin))(0.5), "=", -np.sin(0.5))
+backward = gj.make_graph(gj.grad(loss))(w, b, x, y)
+print("the gradient as a graph has", len(backward.eqns), "equations")
+
+# %% [markdown]
 # Structured control flow records a single equation whose body is a sub-graph.
 
 # %%
