@@ -335,16 +335,13 @@ class Recorder(Context):
                 v, pv = self.const_atom(a)
             atoms.append(v)
             pvals.append(pv)
-        try:
-            out = prim.abstract_eval(*[a.aval for a in atoms], **params)
-        except ShapeError as e:
-            raise ShapeError(f"{e}\n  (in {prim.name} at {user_location()})") from None
         src = _source_override or user_source(2)
         multi = prim.multiple_results
-        out_avals = out if multi else (out,)
-        outvars = [Var(a) for a in out_avals]
-        self.eqns.append(Equation(prim, atoms, outvars, Params(params), src))
         if self.forwarding:
+            # Run the op in the parent first: its values give the output avals (the
+            # parent checked shapes: the eager backend explains failures with the
+            # shape rule, an enclosing recorder runs the rule), so the shape rule is
+            # not evaluated twice on the hot path of define-by-run autodiff.
             prev = _current
             _current = self.parent
             try:
@@ -353,11 +350,18 @@ class Recorder(Context):
                 _current = prev
             if not multi:
                 vals = (vals,)
+            outvars = [Var(_value_aval(x)) for x in vals]
             values = self.values
             for v, x in zip(outvars, vals):
                 values[id(v)] = x
         else:
+            try:
+                out = prim.abstract_eval(*[a.aval for a in atoms], **params)
+            except ShapeError as e:
+                raise ShapeError(f"{e}\n  (in {prim.name} at {user_location()})") from None
+            outvars = [Var(a) for a in (out if multi else (out,))]
             vals = (None,) * len(outvars)
+        self.eqns.append(Equation(prim, atoms, outvars, Params(params), src))
         tracers = [Tracer(self, v, x, src) for v, x in zip(outvars, vals)]
         return tracers if multi else tracers[0]
 
@@ -365,6 +369,16 @@ class Recorder(Context):
         outvars = [self.atom(o) for o in outs]
         g = Graph(self.invars, self.eqns, outvars, self.constvars)
         return ClosedGraph(g, self.consts)
+
+
+def _value_aval(x: Any) -> ShapedArray:
+    """The aval of a value a parent context returned (tracer or concrete array)."""
+    if type(x) is Tracer:
+        return x._var.aval
+    v = getattr(x, "_value", None)   # backends.Array: read the NumPy buffer directly
+    if v is not None:
+        return ShapedArray(v.shape, v.dtype)
+    return aval_of_value(x)
 
 
 @contextmanager

@@ -106,6 +106,13 @@ class CallSpec:
     of leaf ``j`` (after the ``num_consts`` closed-over operands), or ``None``
     for a static leaf whose value is ``statics[j]``.  Hashed by identity: it
     lives in equation params.
+
+    >>> from tracer import make_graph
+    >>> f = custom_jvp(lambda s, x: x * s, nondiff_argnums=(0,))
+    >>> _ = f.defjvp(lambda s, p, t: (f(s, *p), t[0] * s))
+    >>> spec = make_graph(lambda x: f(2.0, x))(1.0).eqns[0].params["spec"]
+    >>> spec.kinds, spec.statics, spec.args(["x"])
+    ((None, 0), (2.0, None), [2.0, 'x'])
     """
 
     name: str

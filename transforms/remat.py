@@ -137,7 +137,14 @@ checkpoint_policies = types.SimpleNamespace(
 
 def saved_vars(graph: Graph, policy: Callable[..., bool]) -> list[Var]:
     """The intermediates ``policy`` saves: outputs of the equations it accepts that are
-    not already outputs of the graph."""
+    not already outputs of the graph.
+
+    >>> import tracer.numpy as tnp
+    >>> from tracer import make_graph
+    >>> g = make_graph(lambda w, x: tnp.sum(tnp.tanh(w @ x)))(tnp.ones((2, 3)), tnp.ones(3))
+    >>> [v.aval.str_short() for v in saved_vars(g.graph, dots_saveable)]
+    ['f64[2]']
+    """
     have = {id(v) for v in graph.outvars if type(v) is Var}
     saved: list[Var] = []
     for e in graph.eqns:
@@ -152,7 +159,15 @@ def saved_vars(graph: Graph, policy: Callable[..., bool]) -> list[Var]:
 def bind_checkpoint(closed: ClosedGraph, operands: Sequence[Any],
                     policy: Callable[..., bool], prevent_cse: bool) -> list[Any]:
     """Bind one ``checkpoint`` equation for the const-free ``closed`` and return its
-    outputs, without the residual outputs the policy adds."""
+    outputs, without the residual outputs the policy adds.
+
+    >>> import tracer.numpy as tnp
+    >>> from tracer import make_graph
+    >>> body = make_graph(lambda x: tnp.sin(tnp.sin(x)))(1.0)
+    >>> g = make_graph(lambda x: bind_checkpoint(body, [x], everything_saveable, True))(1.0)
+    >>> g.eqns[0].params["num_res"], len(g.eqns[0].outputs), len(g.graph.outvars)
+    (1, 2, 1)
+    """
     g = closed.graph
     saved = saved_vars(g, policy)
     if saved:
@@ -179,6 +194,14 @@ def rematerialize(graph: Graph, primals: Sequence[Any], outs: Sequence[Any],
     context: every equation whose outputs the backward pass reads (the inputs
     and outputs of the equations that carry a nonzero cotangent from an
     active input) and, transitively, what those need.
+
+    >>> import numpy as np
+    >>> import tracer.numpy as tnp
+    >>> from tracer import make_graph
+    >>> g = make_graph(lambda x: tnp.sin(tnp.sin(x)))(1.0).graph
+    >>> value_of = rematerialize(g, [np.float64(1.0)], [np.sin(np.sin(1.0))], [1.0], [True])
+    >>> round(float(value_of(g.eqns[0].outputs[0])), 6)     # sin(1), recomputed
+    0.841471
     """
     from tracer import tracing
     env: dict[int, Any] = {}
@@ -225,7 +248,14 @@ def rematerialize(graph: Graph, primals: Sequence[Any], outs: Sequence[Any],
 
 
 def dce(graph: Graph) -> Graph:
-    """``graph`` without the equations no output depends on (all primitives are pure)."""
+    """``graph`` without the equations no output depends on (all primitives are pure).
+
+    >>> import tracer.numpy as tnp
+    >>> from tracer import make_graph
+    >>> g = make_graph(lambda x: (tnp.cos(x), tnp.sin(x))[1])(1.0).graph
+    >>> [e.prim.name for e in dce(g).eqns]
+    ['sin']
+    """
     live = {id(v) for v in graph.outvars if type(v) is Var}
     keep = []
     for e in reversed(graph.eqns):
@@ -245,6 +275,13 @@ def tangent_graph(closed: ClosedGraph, nonzeros: Sequence[bool]
     Returns the graph, the ``consts`` to pass first, and which output
     tangents are nonzero.  Cached per (graph, nonzeros) when the consts are
     concrete (``jacfwd`` walks the same equation once per input element).
+
+    >>> import tracer.numpy as tnp
+    >>> from tracer import make_graph
+    >>> body = make_graph(lambda x: tnp.sin(x))(1.0)
+    >>> tg, consts, out_nz = tangent_graph(body, [True])
+    >>> [e.prim.name for e in tg.eqns], consts, out_nz
+    (['cos', 'mul'], [], [True])
     """
     from transforms.jvp import jvp_graph
     key = tuple(bool(n) for n in nonzeros)

@@ -31,6 +31,8 @@ primitives, so the derivative graphs differentiate again.
 """
 from __future__ import annotations
 
+import functools
+
 from typing import Any, Sequence
 
 import numpy as np
@@ -82,6 +84,23 @@ def _ranges_like(*xs: Sequence[int]) -> list[tuple[int, ...]]:
     return out
 
 
+@functools.lru_cache(maxsize=1024)
+def _dot_transpose_dims(x_ndim: int, y_ndim: int, dimension_numbers: tuple,
+                        swap_ans: bool) -> tuple[tuple, tuple[int, ...]]:
+    """Static index work of ``_dot_transpose_lhs`` (cached: it runs on every backward)."""
+    (x_contract, y_contract), (x_batch, y_batch) = dimension_numbers
+    x_kept = [i for i in range(x_ndim) if i not in x_contract and i not in x_batch]
+    y_kept = [i for i in range(y_ndim) if i not in y_contract and i not in y_batch]
+    if swap_ans:
+        ans_batch, ans_y, _ = _ranges_like(x_batch, y_kept, x_kept)
+    else:
+        ans_batch, _, ans_y = _ranges_like(x_batch, x_kept, y_kept)
+    dims = ((tuple(ans_y), tuple(y_kept)), (tuple(ans_batch), tuple(y_batch)))
+    x_contract_by_y = [x_contract[k] for k in np.argsort(y_contract)] if y_contract else []
+    out_axes = tuple(int(a) for a in np.argsort(list(x_batch) + x_kept + x_contract_by_y))
+    return dims, out_axes
+
+
 def _dot_transpose_lhs(ct: Any, x_ndim: int, y: Any, dimension_numbers: tuple,
                        swap_ans: bool = False) -> Any:
     """x_bar for ct = dot_general(x, y): a dot_general of ct with y, transposed to x's axes.
@@ -91,17 +110,7 @@ def _dot_transpose_lhs(ct: Any, x_ndim: int, y: Any, dimension_numbers: tuple,
     y's contracting axes in increasing order), which a transpose puts back in
     x's order.
     """
-    (x_contract, y_contract), (x_batch, y_batch) = dimension_numbers
-    y_ndim = len(_shape(y))
-    x_kept = [i for i in range(x_ndim) if i not in x_contract and i not in x_batch]
-    y_kept = [i for i in range(y_ndim) if i not in y_contract and i not in y_batch]
-    if swap_ans:
-        ans_batch, ans_y, _ = _ranges_like(x_batch, y_kept, x_kept)
-    else:
-        ans_batch, _, ans_y = _ranges_like(x_batch, x_kept, y_kept)
-    dims = ((tuple(ans_y), tuple(y_kept)), (tuple(ans_batch), tuple(y_batch)))
-    x_contract_by_y = [x_contract[k] for k in np.argsort(y_contract)] if y_contract else []
-    out_axes = np.argsort(list(x_batch) + x_kept + x_contract_by_y)
+    dims, out_axes = _dot_transpose_dims(x_ndim, len(_shape(y)), dimension_numbers, swap_ans)
     r = bind(P.dot_general_p, ct, y, dimension_numbers=dims, preferred_element_type=None)
     return _transpose(r, out_axes)
 
