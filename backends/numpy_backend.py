@@ -516,6 +516,9 @@ def _dot_general(lhs: Any, rhs: Any, *, dimension_numbers: tuple,
     if not lb and y.ndim <= 2 and tuple(rc) == (0,) and tuple(lc) == (x.ndim - 1,) \
             and x.dtype != np.bool_:
         r = np.dot(x, y)   # contracts x's last axis with y's first: dot_general's layout
+    elif not lb and x.ndim == 2 and y.ndim == 2 and len(lc) == 1 and x.dtype != np.bool_:
+        # the transposed products of backward passes: strided views, no copies
+        r = (x if lc[0] == 1 else x.T) @ (y if rc[0] == 0 else y.T)
     else:
         lfree = [i for i in range(x.ndim) if i not in lc and i not in lb]
         rfree = [i for i in range(y.ndim) if i not in rc and i not in rb]
