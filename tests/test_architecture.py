@@ -19,6 +19,7 @@ TABLES = {
     "numpy impl": lambda p: p in backends.impls,
     "jvp rule": lambda p: p in transforms.jvp_rules,
     "vjp rule": lambda p: p in transforms.vjp_rules,
+    "batch rule": lambda p: p in transforms.batch_rules,
 }
 EXEMPT: dict[tuple[str, str], str] = {}
 

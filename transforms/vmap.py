@@ -1,0 +1,299 @@
+"""``vmap``: automatic batching as a graph rewrite, and the table ``batch_rules``.
+
+``vmap(f)`` records ``f`` abstractly on one example (the arguments with their
+batch axis removed), then walks the recorded graph with ``batch_rules``,
+binding each batched equation in the current context (DESIGN.md section 3):
+eagerly that runs the batched computation, under ``make_graph``/``jit`` it
+records the batched graph, under ``grad`` it is differentiated.  Equations
+whose inputs are all unbatched are replayed unchanged.
+
+A rule is ``rule(axis_size, vals, dims, **params) -> (out, out_dim)``: ``vals``
+are the operands, ``dims[i]`` the batch axis of operand ``i`` (``None`` when
+it is not batched; at least one is batched), ``axis_size`` the batch size.
+It returns the output and its batch axis (lists of both for multiple-result
+primitives).  Rules move the batch axis only where needed: elementwise
+operands that share a batch axis stay where they are.  Rules are written with
+primitives, never a Python loop over the batch.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Sequence
+
+import numpy as np
+from jax import tree_util
+
+from tracer import primitives as P
+from tracer.errors import GraphjitError, MissingRuleError
+from tracer.ir import ClosedGraph, Graph, Literal, ShapedArray, user_location
+from tracer.tracing import Tracer, api_boundary, bind, make_graph
+from transforms.util import aval, safe_zip
+
+batch_rules: dict[P.Primitive, Callable[..., Any]] = {}
+
+
+class BatchingError(GraphjitError, ValueError):
+    """Bad ``in_axes``/``out_axes``, inconsistent batch sizes, missing axis size."""
+
+
+# -- helpers for rules ------------------------------------------------------------
+
+
+def moveaxis(x: Any, src: int, dst: int) -> Any:
+    """Move axis ``src`` of ``x`` to position ``dst`` (one transpose, or nothing)."""
+    nd = len(aval(x).shape)
+    src, dst = src % nd, dst % nd
+    if src == dst:
+        return x
+    perm = [i for i in range(nd) if i != src]
+    perm.insert(dst, src)
+    return bind(P.transpose_p, x, permutation=tuple(perm))
+
+
+def broadcast_batch(x: Any, size: int, dim: int = 0) -> Any:
+    """An unbatched ``x`` with a new batch axis of ``size`` at ``dim``."""
+    shape = list(aval(x).shape)
+    dim = dim % (len(shape) + 1)
+    new_shape = shape[:dim] + [size] + shape[dim:]
+    bdims = tuple(i for i in range(len(new_shape)) if i != dim)
+    return bind(P.broadcast_in_dim_p, x, shape=tuple(new_shape), broadcast_dimensions=bdims)
+
+
+def bdim_at(x: Any, d: int | None, size: int, dst: int = 0) -> Any:
+    """``x`` with its batch axis at ``dst`` (broadcast if it has none)."""
+    if d is None:
+        return broadcast_batch(x, size, dst)
+    return moveaxis(x, d, dst)
+
+
+def defbroadcasting(prim: P.Primitive) -> None:
+    """Batching rule of an n-ary elementwise primitive with NumPy broadcasting.
+
+    Operands that share a batch axis and rank need no change; otherwise every
+    batched operand's batch axis goes to the front, after aligning ranks, and
+    unbatched operands broadcast against it by NumPy's rules.
+    """
+    def rule(axis_size: int, vals: Sequence[Any], dims: Sequence[int | None],
+             **params: Any) -> tuple[Any, int]:
+        shapes = [aval(v).shape for v in vals]
+        bat = [(len(s), d) for s, d in zip(shapes, dims) if d is not None]
+        rank, d0 = bat[0]
+        if all(b == (rank, d0) for b in bat) and all(
+                len(s) <= rank - 1 - d0 for s, d in zip(shapes, dims) if d is None):
+            # batched operands agree on rank and batch axis, unbatched ones broadcast
+            # into the axes after it: nothing to move
+            return bind(prim, *vals, **params), d0
+        out_rank = max(len(s) - (d is not None) for s, d in zip(shapes, dims))
+        new_vals = []
+        for v, s, d in zip(vals, shapes, dims):
+            if d is None:
+                new_vals.append(v)   # broadcasts from the right, below the batch axis
+                continue
+            v = moveaxis(v, d, 0)
+            r = len(s) - 1
+            if r < out_rank:  # size-1 axes after the batch axis align the ranks
+                v = bind(P.reshape_p, v, new_sizes=(axis_size,) + (1,) * (out_rank - r)
+                         + tuple(aval(v).shape[1:]))
+            new_vals.append(v)
+        return bind(prim, *new_vals, **params), 0
+    batch_rules[prim] = rule
+
+
+# -- in_axes / out_axes ---------------------------------------------------------------
+
+
+def _flatten_axes(what: str, tree: Any, axes: Any) -> list[int | None]:
+    """Broadcast an axes prefix-tree over ``tree``'s leaves."""
+    if isinstance(axes, (int, type(None))):
+        return [axes] * len(tree_util.tree_leaves(tree))
+    ax_leaves, ax_def = tree_util.tree_flatten(axes, is_leaf=lambda x: x is None)
+    for a in ax_leaves:
+        if a is not None and not isinstance(a, int):
+            raise BatchingError(f"vmap {what} must be ints or None, got {a!r} "
+                                f"(at {user_location()})")
+    try:
+        subtrees = ax_def.flatten_up_to(tree)
+    except (ValueError, TypeError) as e:
+        raise BatchingError(
+            f"vmap {what} specification {axes!r} does not match the structure of the "
+            f"{'arguments' if what == 'in_axes' else 'outputs'} "
+            f"({tree_util.tree_structure(tree)}): {e} (at {user_location()})") from None
+    out: list[int | None] = []
+    for a, sub in zip(ax_leaves, subtrees):
+        out.extend([a] * len(tree_util.tree_leaves(sub)))
+    return out
+
+
+def _normalize(axis: int | None, ndim: int, what: str) -> int | None:
+    if axis is None:
+        return None
+    if not -ndim <= axis < ndim:
+        raise BatchingError(
+            f"vmap {what}={axis} is out of range for an argument of rank {ndim} "
+            f"(at {user_location()})")
+    return axis % ndim
+
+
+# -- the interpreter ----------------------------------------------------------------
+
+
+def batch_walk(graph: Graph, consts: Sequence[Any], args: Sequence[Any],
+               dims: Sequence[int | None], axis_size: int) -> tuple[list, list]:
+    """Evaluate ``graph`` on batched ``args``: (outputs, their batch axes)."""
+    env: dict[int, tuple[Any, int | None]] = {}
+    for v, c in safe_zip(list(graph.constvars), list(consts)):
+        env[id(v)] = (c, None)
+    for v, x, d in safe_zip(list(graph.invars), list(args), list(dims)):
+        env[id(v)] = (x, d)
+
+    def read(a: Any) -> tuple[Any, int | None]:
+        if type(a) is Literal:
+            return a.val, None
+        return env[id(a)]
+
+    from tracer import tracing
+    prev = tracing._source_override
+    try:
+        for e in graph.eqns:
+            vals, ds = zip(*[read(a) for a in e.inputs]) if e.inputs else ((), ())
+            if all(d is None for d in ds):
+                tracing._source_override = e.source
+                out = bind(e.prim, *vals, **e.params)
+                outs = out if e.prim.multiple_results else [out]
+                out_dims = [None] * len(outs)
+            else:
+                rule = batch_rules.get(e.prim)
+                if rule is None:
+                    raise MissingRuleError(
+                        f"vmap: no batching rule for primitive '{e.prim.name}' "
+                        f"(transforms.vmap.batch_rules); it comes from {e.source}")
+                tracing._source_override = e.source.derived(e.id, "vmap")
+                out, od = rule(axis_size, list(vals), list(ds), **e.params)
+                outs, out_dims = (out, od) if e.prim.multiple_results else ([out], [od])
+            for v, x, d in safe_zip(list(e.outputs), list(outs), list(out_dims)):
+                env[id(v)] = (x, d)
+    finally:
+        tracing._source_override = prev
+    res = [read(a) for a in graph.outvars]
+    return [r[0] for r in res], [r[1] for r in res]
+
+
+def batch_graph(closed: ClosedGraph, dims: Sequence[int | None], axis_size: int,
+                out_dims: Sequence[int | None] | None = None) -> tuple[ClosedGraph, list]:
+    """The batched version of a (sub-)graph, for the rules of higher-order primitives.
+
+    Inputs keep the given batch axes; outputs get ``out_dims`` (default: batch axis
+    0 for every output that is batched, unbatched ones stay unbatched).  Returns
+    the new graph and the output batch axes.
+    """
+    in_avals = []
+    for a, d in safe_zip(closed.in_avals, list(dims)):
+        if d is None:
+            in_avals.append(a)
+        else:
+            shape = list(a.shape)
+            shape.insert(d, axis_size)
+            in_avals.append(ShapedArray(shape, a.dtype, a.weak_type))
+    final_dims: list[int | None] = []
+
+    def f(*args: Any) -> list[Any]:
+        outs, ods = batch_walk(closed.graph, closed.consts, args, dims, axis_size)
+        res = []
+        final_dims.clear()
+        for i, (o, d) in enumerate(zip(outs, ods)):
+            want = out_dims[i] if out_dims is not None else (None if d is None else 0)
+            if want is None:
+                if d is not None:
+                    raise BatchingError("batch_graph: a batched output was asked unbatched")
+                res.append(o)
+            else:
+                res.append(bdim_at(o, d, axis_size, want))
+            final_dims.append(want)
+        return res
+
+    g = make_graph(f)(*in_avals)
+    return ClosedGraph(g.graph, g.consts), list(final_dims)
+
+
+# -- the public transform ----------------------------------------------------------
+
+
+def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None,
+         axis_name: str | None = None) -> Callable:
+    """Vectorize ``fun`` over a batch axis of its arguments, like ``jax.vmap``.
+
+    ``in_axes``/``out_axes``: an int, None, or a pytree prefix of the positional
+    arguments / outputs; keyword arguments are batched along axis 0.
+
+    >>> import tracer.numpy as tnp
+    >>> vmap(lambda x, y: tnp.dot(x, y), in_axes=(0, None))(tnp.ones((3, 2)), tnp.ones(2))
+    Array([2., 2., 2.], dtype=float64)
+    """
+    if isinstance(in_axes, list):
+        in_axes = tuple(in_axes)
+
+    @functools.wraps(fun)
+    @api_boundary
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if isinstance(in_axes, tuple) and len(in_axes) != len(args):
+            raise BatchingError(
+                f"vmap in_axes has {len(in_axes)} entries but the function got "
+                f"{len(args)} positional arguments (at {user_location()})")
+        arg_dims = _flatten_axes("in_axes", args, in_axes)
+        kw_leaves = tree_util.tree_leaves(kwargs)
+        leaves, in_tree = tree_util.tree_flatten((args, kwargs))
+        dims = arg_dims + [0] * len(kw_leaves)
+        dims = [_normalize(d, aval(x).ndim, "in_axes") for x, d in safe_zip(leaves, dims)]
+        sizes = {aval(x).shape[d] for x, d in zip(leaves, dims) if d is not None}
+        if len(sizes) > 1:
+            desc = ", ".join(f"{aval(x).shape} (axis {d})" for x, d in zip(leaves, dims)
+                             if d is not None)
+            raise BatchingError(f"vmap got inconsistent sizes for the mapped axis: {desc} "
+                                f"(at {user_location()})")
+        if not sizes:
+            if axis_size is None:
+                raise BatchingError("vmap must have at least one non-None value in in_axes, "
+                                    f"or be given axis_size= (at {user_location()})")
+            size = int(axis_size)
+        else:
+            size = sizes.pop()
+            if axis_size is not None and int(axis_size) != size:
+                raise BatchingError(f"vmap axis_size={axis_size} but the mapped axis has "
+                                    f"size {size} (at {user_location()})")
+        ex_avals = []
+        for x, d in zip(leaves, dims):
+            a = aval(x)
+            if d is None:
+                ex_avals.append(a)
+            else:
+                ex_avals.append(ShapedArray(a.shape[:d] + a.shape[d + 1:], a.dtype,
+                                            a.weak_type))
+        ex_args, ex_kwargs = tree_util.tree_unflatten(in_tree, ex_avals)
+        closed = make_graph(fun)(*ex_args, **ex_kwargs)
+        outs, ods = batch_walk(closed.graph, closed.consts, leaves, dims, size)
+        out_tree_val = tree_util.tree_unflatten(closed.out_tree, outs)
+        o_axes = _flatten_axes("out_axes", out_tree_val, out_axes)
+        final = []
+        for o, d, want in safe_zip(outs, ods, o_axes):
+            if want is None:
+                if d is not None:
+                    raise BatchingError(
+                        "vmap out_axes=None for an output that depends on the mapped "
+                        f"inputs (at {user_location()})")
+                final.append(o)
+                continue
+            nd = len(aval(o).shape) + (d is None)
+            want_n = _normalize(want, nd, "out_axes")
+            final.append(bdim_at(o, d, size, want_n))
+        return tree_util.tree_unflatten(closed.out_tree, final)
+
+    return wrapped
+
+
+def _is_tracer(x: Any) -> bool:
+    return type(x) is Tracer
+
+
+__all__ = ["BatchingError", "batch_graph", "batch_rules", "batch_walk", "bdim_at",
+           "broadcast_batch", "defbroadcasting", "moveaxis", "vmap"]
+_ = np
