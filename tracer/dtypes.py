@@ -89,11 +89,19 @@ def dtype_and_weak(x: Any) -> tuple[np.dtype, bool]:
 def result_type(*args: Any) -> np.dtype:
     """``numpy.result_type`` over arrays, tracers, dtypes and Python scalars."""
     items = []
+    same = True
     for a in args:
-        if isinstance(a, (np.dtype, type)) or isinstance(a, str):
-            items.append((canonicalize(a), False))
+        if isinstance(a, np.dtype):
+            it = (a, False)
+        elif isinstance(a, (type, str)):
+            it = (canonicalize(a), False)
         else:
-            items.append(dtype_and_weak(a))
+            it = dtype_and_weak(a)
+        if items and it != items[0]:
+            same = False
+        items.append(it)
+    if same and items and not items[0][1]:
+        return items[0][0]   # one strong dtype throughout: nothing to promote
     return result_type_weak(*items)[0]
 
 

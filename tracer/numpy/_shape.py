@@ -226,6 +226,10 @@ def reshape(a: Any, /, shape: Any, order: str = "C", *, copy: bool | None = None
     (2, 3)
     """
     x = asarray(a)
+    if order == "C" and type(shape) is tuple and all(type(d) is int and d >= 0
+                                                     for d in shape):
+        if math.prod(shape) == x.size:   # the common case: an explicit, valid shape
+            return reshape_raw(x, shape)
     new = _infer_shape(x.size, _shape_tuple(shape, "reshape"), tuple(x.shape))
     if _order(order, "reshape") == "F":
         rev_x = _transpose(x, tuple(range(x.ndim))[::-1])
