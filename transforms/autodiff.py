@@ -1,7 +1,10 @@
 """User-facing autodiff: ``grad``, ``value_and_grad``, ``jacfwd``, ``jacrev``, ``hessian``.
 
 Built on ``transforms.vjp.vjp`` (reverse) and ``transforms.jvp.linearize``
-(forward); JAX's names, signatures and pytree conventions.
+(forward); JAX's names, signatures and pytree conventions.  Jacobians are one
+``vmap`` over a standard basis: ``jacfwd`` batches the linearized function over
+basis tangents, ``jacrev`` batches the pullback over basis cotangents (the
+function itself runs once, define-by-run; only the derivative walk is batched).
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from tracer.tracing import api_boundary
 from transforms.jvp import linearize
 from transforms.util import aval
 from transforms.vjp import vjp
+from transforms.vmap import vmap
 
 
 def _argnums_tuple(argnums: int | Sequence[int]) -> tuple[tuple[int, ...], bool]:
@@ -117,19 +121,72 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     return wrapped
 
 
-def _std_basis(a: Any) -> Any:
+def _size(a: Any) -> int:
+    return int(np.prod(a.shape, dtype=np.int64))
+
+
+def _std_basis(avals: Sequence[Any]) -> list[Any]:
+    """The standard basis of the space of ``avals`` (flattened, concatenated), one
+    ``(N,) + a.shape`` array per aval (``N`` the total size) in that aval's dtype:
+    row ``j`` is the ``j``-th unit vector.  Built once as ``eye(N)`` and split by
+    columns, never by a Python loop over basis vectors."""
     import tracer.numpy as tnp
-    n = int(np.prod(a.shape, dtype=np.int64))
-    return tnp.reshape(tnp.eye(n, dtype=a.dtype), (n,) + tuple(a.shape))
+    sizes = [_size(a) for a in avals]
+    n = sum(sizes)
+    if len(avals) == 1:
+        return [tnp.reshape(tnp.eye(n, dtype=avals[0].dtype), (n,) + tuple(avals[0].shape))]
+    dt = np.result_type(*[a.dtype for a in avals])
+    eye = tnp.eye(n, dtype=dt)
+    out, start = [], 0
+    for a, s in zip(avals, sizes):
+        block = eye[:, start:start + s]
+        if block.dtype != a.dtype:
+            block = tnp.astype(block, a.dtype)
+        out.append(tnp.reshape(block, (n,) + tuple(a.shape)))
+        start += s
+    return out
+
+
+def _split_axis(x: Any, axis: int, avals: Sequence[Any], lead: tuple[int, ...],
+                front: bool) -> list[Any]:
+    """Split ``x``'s basis axis (``axis``, of length sum of the avals' sizes) into one
+    block per aval, each reshaped to ``aval.shape + lead`` (``front``: the aval's shape
+    comes first) or ``lead + aval.shape``."""
+    sizes = [_size(a) for a in avals]
+    if len(avals) == 1:
+        blocks = [x]
+    else:
+        blocks, start = [], 0
+        idx: list[Any] = [slice(None)] * len(x.shape)
+        for s in sizes:
+            idx[axis] = slice(start, start + s)
+            blocks.append(x[tuple(idx)])
+            start += s
+    import tracer.numpy as tnp
+    return [tnp.reshape(b, (tuple(a.shape) + lead) if front else (lead + tuple(a.shape)))
+            for b, a in zip(blocks, avals)]
+
+
+def _int_zeros(shape: tuple[int, ...], dtype: Any) -> Any:
+    """The Jacobian block of an integer input or output: zeros of its dtype (as JAX)."""
+    import tracer.numpy as tnp
+    return tnp.zeros(shape, dtype)
 
 
 def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
            allow_int: bool = False) -> Callable:
-    """Jacobian by reverse mode (one pullback per output element), like ``jax.jacrev``.
+    """Jacobian by reverse mode, like ``jax.jacrev``: the function runs once
+    (define-by-run), then its pullback is ``vmap``-ed over the standard basis of the
+    output cotangents (one batched backward pass, no Python loop over basis vectors).
 
-    Output shape: ``out.shape + in.shape`` per (output leaf, input leaf).
+    Output layout: ``out.shape + in.shape`` per (output leaf, input leaf), as a tree
+    of the outputs' structure whose leaves are trees of the differentiated arguments'.
+
+    >>> import tracer.numpy as tnp
+    >>> jacrev(lambda x: tnp.sin(x) * 2.0)(tnp.zeros(2))
+    Array([[2., 0.],
+           [0., 2.]], dtype=float64)
     """
-    import tracer.numpy as tnp
     nums, single = _argnums_tuple(argnums)
 
     @functools.wraps(fun)
@@ -149,25 +206,38 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         out, pullback = res[0], res[1]
         out_leaves, out_tree = tree_util.tree_flatten(out)
         in_leaves, in_tree = tree_util.tree_flatten(tuple(dyn))
+        out_avals = [aval(o).strip_weak() for o in out_leaves]
+        in_avals = [aval(x).strip_weak() for x in in_leaves]
+        for oa in out_avals:
+            if not dtypes.is_inexact(oa.dtype):
+                raise TypeError(
+                    "jacrev requires real- or complex-valued outputs (a floating-point "
+                    f"dtype), but got {oa.dtype.name} at {user_location()}; use vjp for "
+                    "functions with integer outputs")
+        active = [dtypes.is_inexact(a.dtype) for a in in_avals]
+        m = sum(_size(a) for a in out_avals)
+
+        def pull(*cts: Any) -> list[Any]:
+            g = tree_util.tree_leaves(pullback(tree_util.tree_unflatten(out_tree, list(cts))))
+            return [c for c, act in zip(g, active) if act]
+
+        # rows[i]: input leaf i's cotangents for every basis cotangent, shape (M,) + in
+        act_avals = [a for a, act in zip(in_avals, active) if act]
+        if m and act_avals:
+            act_rows = iter(vmap(pull)(*_std_basis(out_avals)))
+        else:
+            act_rows = iter([_int_zeros((m,) + tuple(a.shape), a.dtype) for a in act_avals])
+        rows = [next(act_rows) if act else None for act in active]
+        per_in_blocks = []   # [input leaf][output leaf] -> out.shape + in.shape
+        for r, a in zip(rows, in_avals):
+            if r is None:    # integer input (allow_int): zeros of its dtype, as JAX
+                per_in_blocks.append([_int_zeros(tuple(o.shape) + tuple(a.shape), a.dtype)
+                                      for o in out_avals])
+            else:
+                per_in_blocks.append(_split_axis(r, 0, out_avals, tuple(a.shape), True))
         per_out = []
-        for k, o in enumerate(out_leaves):
-            oa = aval(o)
-            n = int(np.prod(oa.shape, dtype=np.int64))
-            rows = []
-            for j in range(n):
-                cts = [tnp.zeros(aval(q).shape, aval(q).dtype) for q in out_leaves]
-                cts[k] = tnp.reshape(tnp.zeros(n, oa.dtype).at[j].set(1), oa.shape)
-                rows.append(tree_util.tree_leaves(pullback(
-                    tree_util.tree_unflatten(out_tree, cts))))
-            jac = []
-            for i, x in enumerate(in_leaves):
-                xa = aval(x)
-                if rows:
-                    m = tnp.stack([r[i] for r in rows])
-                else:
-                    m = tnp.zeros((0,) + xa.shape, xa.dtype)
-                jac.append(tnp.reshape(m, oa.shape + xa.shape))
-            per_in = tree_util.tree_unflatten(in_tree, jac)
+        for k in range(len(out_avals)):
+            per_in = tree_util.tree_unflatten(in_tree, [b[k] for b in per_in_blocks])
             per_out.append(per_in[0] if single else per_in)
         j = tree_util.tree_unflatten(out_tree, per_out)
         return (j, res[2]) if has_aux else j
@@ -176,8 +246,17 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
 
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
-    """Jacobian by forward mode (one tangent walk per input element), like ``jax.jacfwd``."""
-    import tracer.numpy as tnp
+    """Jacobian by forward mode, like ``jax.jacfwd``: the function is linearized once
+    (define-by-run), then the linear map is ``vmap``-ed over the standard basis of
+    the input tangents (one batched tangent walk, no Python loop over basis vectors).
+
+    Output layout: ``out.shape + in.shape`` per (output leaf, input leaf).
+
+    >>> import tracer.numpy as tnp
+    >>> jacfwd(lambda x: x ** 2)(tnp.ones(2))
+    Array([[2., 0.],
+           [0., 2.]], dtype=float64)
+    """
     nums, single = _argnums_tuple(argnums)
 
     @functools.wraps(fun)
@@ -187,47 +266,43 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         dyn = [args[i] for i in nums_n]
         _check_inputs("jacfwd", dyn, False)
 
-        aux_box = []
-
         def f_dyn(*d: Any) -> Any:
             full = list(args)
             for i, x in zip(nums_n, d):
                 full[i] = x
-            r = fun(*full, **kwargs)
-            if has_aux:
-                aux_box.append(r[1])
-                return r[0]
-            return r
+            return fun(*full, **kwargs)
 
-        out, f_jvp = linearize(f_dyn, *dyn)
+        res = linearize(f_dyn, *dyn, has_aux=has_aux)
+        out, f_jvp = res[0], res[1]
         out_leaves, out_tree = tree_util.tree_flatten(out)
         in_leaves, in_tree = tree_util.tree_flatten(tuple(dyn))
-        cols_per_in = []
-        for i, x in enumerate(in_leaves):
-            xa = aval(x)
-            n = int(np.prod(xa.shape, dtype=np.int64))
-            cols = []
-            for j in range(n):
-                ts = [tnp.zeros(aval(q).shape, aval(q).dtype) for q in in_leaves]
-                ts[i] = tnp.reshape(tnp.zeros(n, xa.dtype).at[j].set(1), xa.shape)
-                cols.append(tree_util.tree_leaves(f_jvp(*tree_util.tree_unflatten(in_tree,
-                                                                                   ts))))
-            cols_per_in.append(cols)
+        out_avals = [aval(o).strip_weak() for o in out_leaves]
+        in_avals = [aval(x).strip_weak() for x in in_leaves]
+        active = [dtypes.is_inexact(a.dtype) for a in out_avals]
+        n = sum(_size(a) for a in in_avals)
+
+        def push(*ts: Any) -> list[Any]:
+            t_out = tree_util.tree_leaves(f_jvp(*tree_util.tree_unflatten(in_tree, list(ts))))
+            return [t for t, act in zip(t_out, active) if act]
+
+        act_avals = [a for a, act in zip(out_avals, active) if act]
+        if n and act_avals:   # cols[k]: output leaf k's tangents, shape out + (N,)
+            act_cols = iter(vmap(push, out_axes=-1)(*_std_basis(in_avals)))
+        else:
+            act_cols = iter([_int_zeros(tuple(a.shape) + (n,), a.dtype) for a in act_avals])
         per_out = []
-        for k, o in enumerate(out_leaves):
-            oa = aval(o)
-            jac = []
-            for i, x in enumerate(in_leaves):
-                xa = aval(x)
-                cols = cols_per_in[i]
-                m = tnp.stack([c[k] for c in cols], axis=-1) if cols else \
-                    tnp.zeros(oa.shape + (0,), oa.dtype)
-                jac.append(tnp.reshape(m, oa.shape + xa.shape))
-            per_in = tree_util.tree_unflatten(in_tree, jac)
+        for act, o in zip(active, out_avals):
+            if act:
+                blocks = _split_axis(next(act_cols), len(o.shape), in_avals, tuple(o.shape),
+                                     False)
+            else:   # integer output: zeros of its dtype, as JAX
+                blocks = [_int_zeros(tuple(o.shape) + tuple(a.shape), o.dtype)
+                          for a in in_avals]
+            per_in = tree_util.tree_unflatten(in_tree, blocks)
             per_out.append(per_in[0] if single else per_in)
         j = tree_util.tree_unflatten(out_tree, per_out)
         if has_aux:
-            return j, _closed_values(aux_box[0]) if aux_box else None
+            return j, _closed_values(res[2])
         return j
 
     return wrapped

@@ -69,33 +69,48 @@ def bdim_at(x: Any, d: int | None, size: int, dst: int = 0) -> Any:
 def defbroadcasting(prim: P.Primitive) -> None:
     """Batching rule of an n-ary elementwise primitive with NumPy broadcasting.
 
-    Operands that share a batch axis and rank need no change; otherwise every
-    batched operand's batch axis goes to the front, after aligning ranks, and
-    unbatched operands broadcast against it by NumPy's rules.
+    Operands broadcast from the right, so what matters is how many example axes
+    follow an operand's batch axis (its *tail*).  The output's batch axis gets the
+    tail that most operands already have: batched operands with that tail need
+    nothing (whatever their rank), unbatched ones need nothing when they fit in
+    the tail, else one reshape inserts a size-1 axis at the batch position;
+    batched operands with another tail get one transpose (plus a reshape when
+    they are shorter than the tail).
     """
     def rule(axis_size: int, vals: Sequence[Any], dims: Sequence[int | None],
              **params: Any) -> tuple[Any, int]:
-        shapes = [aval(v).shape for v in vals]
-        bat = [(len(s), d) for s, d in zip(shapes, dims) if d is not None]
-        rank, d0 = bat[0]
-        if all(b == (rank, d0) for b in bat) and all(
-                len(s) <= rank - 1 - d0 for s, d in zip(shapes, dims) if d is None):
-            # batched operands agree on rank and batch axis, unbatched ones broadcast
-            # into the axes after it: nothing to move
-            return bind(prim, *vals, **params), d0
-        out_rank = max(len(s) - (d is not None) for s, d in zip(shapes, dims))
+        shapes = [tuple(aval(v).shape) for v in vals]
+        # per-example rank and tail of every operand (tail None: unbatched)
+        ranks = [len(s) - (d is not None) for s, d in zip(shapes, dims)]
+        tails = [None if d is None else r - d for r, d in zip(ranks, dims)]
+        out_rank = max(ranks)
+
+        def cost(t: int) -> int:
+            c = 0
+            for r, d, tl in zip(ranks, dims, tails):
+                if tl is None:
+                    c += r > t                       # reshape: a size-1 batch axis
+                elif tl != t:
+                    c += 1 if t <= r else (d != 0) + 1   # transpose (+ reshape)
+            return c
+
+        # fewest moves; on a tie the batch axis further left
+        cands = sorted({t for t in tails if t is not None}, reverse=True)
+        tail = min(cands, key=cost)
         new_vals = []
-        for v, s, d in zip(vals, shapes, dims):
-            if d is None:
-                new_vals.append(v)   # broadcasts from the right, below the batch axis
-                continue
-            v = moveaxis(v, d, 0)
-            r = len(s) - 1
-            if r < out_rank:  # size-1 axes after the batch axis align the ranks
-                v = bind(P.reshape_p, v, new_sizes=(axis_size,) + (1,) * (out_rank - r)
-                         + tuple(aval(v).shape[1:]))
-            new_vals.append(v)
-        return bind(prim, *new_vals, **params), 0
+        for v, s, r, d, tl in zip(vals, shapes, ranks, dims, tails):
+            if tl == tail or (tl is None and r <= tail):
+                new_vals.append(v)
+            elif tl is None:     # unbatched, reaching past the batch axis
+                k = r - tail
+                new_vals.append(bind(P.reshape_p, v, new_sizes=s[:k] + (1,) + s[k:]))
+            elif tail <= r:
+                new_vals.append(moveaxis(v, d, r - tail))
+            else:                # shorter than the tail: size-1 axes after the batch axis
+                v = moveaxis(v, d, 0)
+                new_vals.append(bind(P.reshape_p, v, new_sizes=(axis_size,) + (1,) * (tail - r)
+                                     + tuple(aval(v).shape[1:])))
+        return bind(prim, *new_vals, **params), out_rank - tail
     batch_rules[prim] = rule
 
 

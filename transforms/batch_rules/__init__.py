@@ -6,3 +6,7 @@ that module owns).  The coverage matrix test checks every primitive.
 from __future__ import annotations
 
 from transforms.batch_rules import elementwise  # noqa: F401
+from transforms.batch_rules import reductions  # noqa: F401
+from transforms.batch_rules import contraction  # noqa: F401
+from transforms.batch_rules import indexing, shape  # noqa: F401
+from transforms.batch_rules import control_flow  # noqa: F401
