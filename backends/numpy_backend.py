@@ -319,6 +319,8 @@ impls[P.concatenate_p] = lambda *xs, dimension: np.concatenate(xs, axis=dimensio
 
 def _pad(x: Any, padding_value: Any, *, padding_config: tuple) -> np.ndarray:
     x = _a(x)
+    if x.ndim == 0:
+        return x
     # interior padding first
     if any(i for _, _, i in padding_config):
         shape = [d + max(d - 1, 0) * i for d, (_, _, i) in zip(x.shape, padding_config)]
@@ -530,7 +532,8 @@ def _dot_general(lhs: Any, rhs: Any, *, dimension_numbers: tuple,
         nrf = math.prod(y.shape[i] for i in rfree)
         if x.dtype == np.bool_:
             xt, yt = xt.astype(np.int64), yt.astype(np.int64)
-        r = np.matmul(xt.reshape(nb, nlf, nc), yt.reshape(nb, nc, nrf))
+        r = np.matmul(xt.reshape(nb, nlf, nc), yt.reshape(nb, nc, nrf)) if lc else \
+            xt.reshape(nb, nlf, 1) * yt.reshape(nb, 1, nrf)   # outer: no k=1 matmul
         r = r.reshape(bshape + [x.shape[i] for i in lfree] + [y.shape[i] for i in rfree])
         if x.dtype == np.bool_:
             r = r != 0

@@ -11,7 +11,10 @@ On the NumPy backend, eagerly, float32:
     once and run with ``tnp`` and with NumPy.
 
 Goal: vmap <= 1.1x the hand-batched ``tnp`` time.  The plain NumPy time is shown
-for reference.
+for reference, and so is "vmap graph replayed": the batched graph recorded once with
+``make_graph(vmap(f))`` and run with ``eval_graph`` -- the cost of the batched
+program itself, without eager ``vmap``'s per-call recording of ``f`` on one example
+(which ``jit(vmap(f))`` removes by caching).
 """
 from __future__ import annotations
 
@@ -66,6 +69,7 @@ def per_example_grads(lib: Any, params: list, xs: Any, ys: Any) -> list:
 
 def _variants(depth: int, width: int, batch: int) -> tuple[dict, dict]:
     import tracer.numpy as tnp
+    from tracer import eval_graph, make_graph
     from transforms import grad, vmap
 
     rng = np.random.default_rng(0)
@@ -76,14 +80,19 @@ def _variants(depth: int, width: int, batch: int) -> tuple[dict, dict]:
     x_g, y_g = tnp.asarray(x), tnp.asarray(y)
 
     fwd_vmap = vmap(lambda x: mlp_out(tnp, p_g, x))
+    fwd_graph = make_graph(fwd_vmap)(x_g)
     forward: dict[str, Callable[[], Any]] = {
         "vmap": lambda: fwd_vmap(x_g),
+        "vmap graph replayed": lambda: eval_graph(fwd_graph, x_g),
         "hand-batched tnp": lambda: mlp_out(tnp, p_g, x_g),
         "numpy": lambda: mlp_out(np, params, x),
     }
     pex_vmap = vmap(grad(lambda p, x, y: mlp_loss(tnp, p, x, y)), in_axes=(None, 0, 0))
+    pex_graph = make_graph(pex_vmap)(p_g, x_g, y_g)
+    pex_leaves = _leaves((p_g, x_g, y_g))
     pex: dict[str, Callable[[], Any]] = {
         "vmap": lambda: pex_vmap(p_g, x_g, y_g),
+        "vmap graph replayed": lambda: eval_graph(pex_graph, *pex_leaves),
         "hand-batched tnp": lambda: per_example_grads(tnp, p_g, x_g, y_g),
         "numpy": lambda: per_example_grads(np, params, x, y),
     }
@@ -91,7 +100,9 @@ def _variants(depth: int, width: int, batch: int) -> tuple[dict, dict]:
     for variants in (forward, pex):
         ref = [np.asarray(a) for a in _leaves(variants["numpy"]())]
         for name, fn in variants.items():
-            for a, r in zip(_leaves(fn()), ref):
+            got = _leaves(fn())
+            assert len(got) == len(ref), f"vmap benchmark: {name} gives {len(got)} arrays"
+            for a, r in zip(got, ref):
                 np.testing.assert_allclose(np.asarray(a), r, rtol=2e-3, atol=2e-5,
                                            err_msg=f"vmap benchmark: {name} differs")
     return forward, pex

@@ -13,7 +13,7 @@ from transforms.custom import custom_jvp, custom_vjp
 from transforms.jvp import jvp, jvp_rules, linearize
 from transforms.remat import checkpoint, checkpoint_policies, remat
 from transforms.vjp import vjp, vjp_rules
-from transforms import batch_rules as _batch_rules  # noqa: F401  (fills batch_rules)
+from transforms import vmap_rules as _vmap_rules  # noqa: F401  (fills batch_rules)
 from transforms.vmap import batch_rules, vmap
 
 __all__ = ["checkpoint", "checkpoint_policies", "custom_jvp", "custom_vjp", "remat",

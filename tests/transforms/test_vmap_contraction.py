@@ -1,6 +1,6 @@
 """vmap of contractions, convolutions, window reductions and sorts.
 
-Rules live in ``transforms/batch_rules/contraction.py``: ``dot_general``,
+Rules live in ``transforms/vmap_rules/contraction.py``: ``dot_general``,
 ``conv_general_dilated``, ``reduce_window_sum``/``max``/``min``, ``sort`` and
 ``top_k``.  Table-driven: one row per primitive configuration and per
 user-level function built on it (``matmul``, ``dot``, ``einsum``,

@@ -1,7 +1,7 @@
 """vmap of control flow (cond/switch, while_loop, fori_loop, scan), custom derivatives
 (custom_jvp, custom_vjp) and checkpoint.
 
-Rules live in ``transforms/batch_rules/control_flow.py``.  Every program is
+Rules live in ``transforms/vmap_rules/control_flow.py``.  Every program is
 written once against a NumPy-like and a lax-like module and runs as graphjit
 (``tnp``, ``tracer.lax``) and as JAX (``jnp``, ``jax.lax``): ``check_vmap``
 compares ``vmap`` with a Python loop, eagerly and through the typechecked

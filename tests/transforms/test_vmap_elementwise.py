@@ -21,7 +21,7 @@ from tracer import lax, make_graph, nn
 from tracer import primitives as P
 from tracer.tracing import bind
 from transforms import vmap
-from transforms.batch_rules.elementwise import NARY, UNARY
+from transforms.vmap_rules.elementwise import NARY, UNARY
 
 RNG = np.random.default_rng(7)
 

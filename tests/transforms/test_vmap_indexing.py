@@ -1,6 +1,6 @@
 """Batching of the indexing primitives and of what is built on them.
 
-Rules live in ``transforms/batch_rules/indexing.py``: ``dynamic_slice``,
+Rules live in ``transforms/vmap_rules/indexing.py``: ``dynamic_slice``,
 ``dynamic_update_slice``, ``gather``, ``scatter``/``scatter_add``/``scatter_mul``/
 ``scatter_min``/``scatter_max``.  Table-driven (harness shared with
 ``test_vmap_shape``): one row per primitive through ``tracer.lax`` (window,

@@ -21,7 +21,7 @@ from tests.transforms.vmapcheck import batched_eqn_count
 from tracer import lax, make_graph, nn
 from tracer import primitives as P
 from transforms import grad, vmap
-from transforms.batch_rules.reductions import ARG_REDUCTIONS, CUMULATIVE, REDUCTIONS
+from transforms.vmap_rules.reductions import ARG_REDUCTIONS, CUMULATIVE, REDUCTIONS
 
 # per-example operands have shape (3, 4, 2); (in_axes, out_axes, batch size)
 CONFIGS: dict[int, list[tuple]] = {

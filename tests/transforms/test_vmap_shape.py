@@ -1,6 +1,6 @@
 """Batching of the shape primitives and of the ``tnp`` functions built on them.
 
-Rules live in ``transforms/batch_rules/shape.py``.  Table-driven: one row per
+Rules live in ``transforms/vmap_rules/shape.py``.  Table-driven: one row per
 primitive (through ``tracer.lax``) and per user-level function, each run over
 several ``in_axes``/``out_axes`` (unbatched operands, negative axes) and batch
 sizes 3 and 1 with ``check_vmap`` (vmap against a Python loop, eagerly and from

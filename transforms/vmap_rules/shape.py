@@ -108,10 +108,8 @@ def _pad_rule(axis_size: int, vals: Sequence[Any], dims: Dims, *,
     ex_shape = xa.shape if d is None else xa.shape[:d] + xa.shape[d + 1:]
     q = 0 if d is None else d
     zero = np.zeros((), dt)[()]
-    if d is None:
-        padded = bind(P.pad_p, x, zero, padding_config=padding_config)
-    else:
-        padded = bind(P.pad_p, x, zero, padding_config=_insert(padding_config, d, (0, 0, 0)))
+    cfg = padding_config if d is None else _insert(padding_config, d, (0, 0, 0))
+    padded = bind(P.pad_p, x, zero, padding_config=cfg)   # unbatched x stays unbatched
     ones = bind(P.broadcast_in_dim_p, np.True_, shape=tuple(ex_shape), broadcast_dimensions=())
     mask = bind(P.pad_p, ones, np.False_, padding_config=padding_config)
     mask = bind(P.expand_dims_p, mask, dimensions=(q,))
