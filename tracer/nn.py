@@ -91,12 +91,16 @@ def _axes(axis: Axis, ndim: int) -> tuple[int, ...]:
 
 
 def relu(x: Any) -> Any:
-    """Rectified linear unit, ``max(x, 0)``.
+    """Rectified linear unit, ``max(x, 0)``; its derivative at 0 is 0 (as ``jax.nn.relu``).
+
+    Written with selects rather than ``maximum`` (whose derivative splits ties
+    0.5/0.5): NaN stays NaN, ``-inf`` gives 0.
 
     >>> relu(asarray([-1.0, 2.0])).tolist()
     [0.0, 2.0]
     """
-    return ew.maximum(x, 0)
+    x = asarray(x)
+    return ew.where(ew.isnan(x), x, ew.where(ew.greater(x, 0), x, 0))
 
 
 def relu6(x: Any) -> Any:

@@ -1,7 +1,7 @@
 """The benchmarks still run (tiny sizes; the real runs are `python -m benchmarks`)."""
 from __future__ import annotations
 
-from benchmarks import bench_autodiff, bench_tracing
+from benchmarks import bench_autodiff, bench_tracing, bench_vmap
 
 
 def test_tracing_benchmark_runs_small():
@@ -15,3 +15,10 @@ def test_autodiff_benchmark_runs_small():
     assert "eager grad" in text and "graph size" in text
     assert {"graphjit", "jax", "autograd"} <= set(results["eager_s"])
     assert all(v["graphjit"] > 0 and v["jax"] > 0 for v in results["graph_eqns"].values())
+
+
+def test_vmap_benchmark_runs_small():
+    text, results = bench_vmap.run(depth=2, width=8, batch=4, repeats=1, number=1)
+    assert "vmap" in text and "hand-batched" in text
+    assert set(results) == {"forward", "per-example grads"}
+    assert all(r["ratio"] > 0 for r in results.values())
