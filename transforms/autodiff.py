@@ -147,11 +147,11 @@ def _std_basis(avals: Sequence[Any]) -> list[Any]:
     return out
 
 
-def _split_axis(x: Any, axis: int, avals: Sequence[Any], lead: tuple[int, ...],
+def _split_axis(x: Any, axis: int, avals: Sequence[Any], other: tuple[int, ...],
                 front: bool) -> list[Any]:
-    """Split ``x``'s basis axis (``axis``, of length sum of the avals' sizes) into one
-    block per aval, each reshaped to ``aval.shape + lead`` (``front``: the aval's shape
-    comes first) or ``lead + aval.shape``."""
+    """Split ``x``'s basis axis ``axis`` (of length the avals' total size) into one block
+    per aval, reshaped to ``aval.shape + other`` if ``front`` else ``other + aval.shape``
+    (``other``: the shape of the other side of the Jacobian block)."""
     sizes = [_size(a) for a in avals]
     if len(avals) == 1:
         blocks = [x]
@@ -163,12 +163,13 @@ def _split_axis(x: Any, axis: int, avals: Sequence[Any], lead: tuple[int, ...],
             blocks.append(x[tuple(idx)])
             start += s
     import tracer.numpy as tnp
-    return [tnp.reshape(b, (tuple(a.shape) + lead) if front else (lead + tuple(a.shape)))
+    return [tnp.reshape(b, (tuple(a.shape) + other) if front else (other + tuple(a.shape)))
             for b, a in zip(blocks, avals)]
 
 
-def _int_zeros(shape: tuple[int, ...], dtype: Any) -> Any:
-    """The Jacobian block of an integer input or output: zeros of its dtype (as JAX)."""
+def _zero_block(shape: tuple[int, ...], dtype: Any) -> Any:
+    """A Jacobian block of zeros: for integer inputs or outputs (their dtype, as JAX) and
+    empty bases."""
     import tracer.numpy as tnp
     return tnp.zeros(shape, dtype)
 
@@ -226,12 +227,12 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         if m and act_avals:
             act_rows = iter(vmap(pull)(*_std_basis(out_avals)))
         else:
-            act_rows = iter([_int_zeros((m,) + tuple(a.shape), a.dtype) for a in act_avals])
+            act_rows = iter([_zero_block((m,) + tuple(a.shape), a.dtype) for a in act_avals])
         rows = [next(act_rows) if act else None for act in active]
         per_in_blocks = []   # [input leaf][output leaf] -> out.shape + in.shape
         for r, a in zip(rows, in_avals):
             if r is None:    # integer input (allow_int): zeros of its dtype, as JAX
-                per_in_blocks.append([_int_zeros(tuple(o.shape) + tuple(a.shape), a.dtype)
+                per_in_blocks.append([_zero_block(tuple(o.shape) + tuple(a.shape), a.dtype)
                                       for o in out_avals])
             else:
                 per_in_blocks.append(_split_axis(r, 0, out_avals, tuple(a.shape), True))
@@ -289,14 +290,14 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         if n and act_avals:   # cols[k]: output leaf k's tangents, shape out + (N,)
             act_cols = iter(vmap(push, out_axes=-1)(*_std_basis(in_avals)))
         else:
-            act_cols = iter([_int_zeros(tuple(a.shape) + (n,), a.dtype) for a in act_avals])
+            act_cols = iter([_zero_block(tuple(a.shape) + (n,), a.dtype) for a in act_avals])
         per_out = []
         for act, o in zip(active, out_avals):
             if act:
                 blocks = _split_axis(next(act_cols), len(o.shape), in_avals, tuple(o.shape),
                                      False)
             else:   # integer output: zeros of its dtype, as JAX
-                blocks = [_int_zeros(tuple(o.shape) + tuple(a.shape), o.dtype)
+                blocks = [_zero_block(tuple(o.shape) + tuple(a.shape), o.dtype)
                           for a in in_avals]
             per_in = tree_util.tree_unflatten(in_tree, blocks)
             per_out.append(per_in[0] if single else per_in)

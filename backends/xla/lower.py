@@ -55,6 +55,11 @@ def i64_array(xs: Sequence[int]) -> str:
 def dense_literal(value: Any, a: ShapedArray) -> str:
     """``dense<...> : tensor<...>`` for a scalar (splat) constant."""
     v = np.asarray(value, dtype=a.dtype)
+    if a.dtype.kind == "c":   # dense<(re, im)>, each part as a float literal
+        part = ShapedArray((), np.float32 if a.dtype == np.complex64 else np.float64)
+        re, im = (dense_literal(p, part).split("<", 1)[1].split(">", 1)[0]
+                  for p in (v.real, v.imag))
+        return f"dense<({re}, {im})> : {tensor_type(a)}"
     if a.dtype == np.bool_:
         s = "true" if bool(v) else "false"
     elif a.dtype.kind == "f" or a.dtype == dtypes.bfloat16:
@@ -276,3 +281,6 @@ def elementwise(opname: str) -> Callable[..., list[str]]:
 for _p, _name in [(P.add_p, "stablehlo.add"), (P.mul_p, "stablehlo.multiply"),
                   (P.sin_p, "stablehlo.sine"), (P.cos_p, "stablehlo.cosine")]:
     lowerings[_p] = elementwise(_name)
+from backends.xla import lower_control_flow  # noqa: E402,F401  (registers its rules)
+from backends.xla import lower_elementwise  # noqa: E402,F401  (registers its rules)
+from backends.xla import lower_structural  # noqa: E402,F401  (registers its rules)

@@ -8,7 +8,7 @@ section 7), so an upgrade touches one place.  Verified with jax/jaxlib 0.10.2:
 from __future__ import annotations
 
 import functools
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -55,3 +55,50 @@ def run_numpy(executable: Any, args: Sequence[Any], device: Any = None) -> list[
     """Convenience for tests: NumPy in, NumPy out."""
     bufs = [device_put(a, device) for a in args]
     return [np.asarray(b) for b in execute(executable, bufs)]
+
+
+def cost_analysis(executable: Any) -> dict[str, float]:
+    """XLA's cost estimate of a compiled executable (``flops``, ``bytes accessed`` ...)."""
+    return dict(executable.cost_analysis())
+
+
+def memory_analysis(executable: Any) -> Any:
+    """XLA's memory statistics (argument/output/temp sizes in bytes)."""
+    return executable.get_compiled_memory_stats()
+
+
+def hlo_text(executable: Any) -> str:
+    """The optimized HLO of a compiled executable, as text."""
+    return "\n\n".join(m.to_string() for m in executable.hlo_modules())
+
+
+def device_put_many(xs: Sequence[Any], device: Any = None) -> list[Any]:
+    """``device_put`` of several values under one x64 scope."""
+    import jax
+    with jax.enable_x64(True):
+        return [jax.device_put(np.asarray(x), device) for x in xs]
+
+
+def input_putter(avals: Sequence[tuple[tuple[int, ...], np.dtype]],
+                 device: Any = None) -> Callable[[Sequence[Any]], list[Any]]:
+    """A fast ``device_put`` for a fixed input signature (the jit call path).
+
+    ``jax.device_put`` spends ~100 us per call on generic dispatch; with the
+    avals and sharding precomputed, ``xla_client.batched_device_put`` is a few
+    microseconds.  Values must already have the signature's dtypes.
+    """
+    from jax._src import core
+    from jax._src.lib import xla_client as xc
+    from jax.sharding import SingleDeviceSharding
+    dev = device if device is not None else client().devices()[0]
+    sharding = SingleDeviceSharding(dev)
+    devs = [dev]
+    put = xc.batched_device_put
+    plan = [(core.ShapedArray(tuple(shape), np.dtype(dtype)), np.dtype(dtype))
+            for shape, dtype in avals]
+    asarray = np.asarray
+
+    def put_all(xs: Sequence[Any]) -> list[Any]:
+        return [put(a, sharding, [asarray(x, dt)], devs, True, enable_x64=True)
+                for (a, dt), x in zip(plan, xs)]
+    return put_all

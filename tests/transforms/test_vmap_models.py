@@ -34,14 +34,16 @@ import tracer.lax as glax  # noqa: E402
 import tracer.numpy as tnp  # noqa: E402
 from backends import Array  # noqa: E402
 from tracer import eval_graph, make_graph, typecheck  # noqa: E402
-from transforms import grad, hessian, jacfwd, jacrev, value_and_grad, vmap  # noqa: E402
+from transforms import (grad, hessian, jacfwd, jacrev, linearize, value_and_grad,  # noqa: E402
+                        vjp, vmap)
 from transforms.vmap import BatchingError  # noqa: E402
 
 GJ = SimpleNamespace(np=tnp, lax=glax, vmap=vmap, grad=grad, value_and_grad=value_and_grad,
-                     jacfwd=jacfwd, jacrev=jacrev, hessian=hessian)
+                     jacfwd=jacfwd, jacrev=jacrev, hessian=hessian, vjp=vjp, linearize=linearize)
 JX = SimpleNamespace(np=jnp, lax=jax.lax, vmap=jax.vmap, grad=jax.grad,
                      value_and_grad=jax.value_and_grad, jacfwd=jax.jacfwd,
-                     jacrev=jax.jacrev, hessian=jax.hessian)
+                     jacrev=jax.jacrev, hessian=jax.hessian, vjp=jax.vjp,
+                     linearize=jax.linearize)
 
 HERE = os.path.basename(__file__)
 RTOL, ATOL = 1e-10, 1e-12
@@ -342,6 +344,22 @@ def test_batched_matvec_and_dot_products() -> None:
 # -- vmap-based jacobians -------------------------------------------------------------------
 
 
+def test_vmap_of_pullback_and_of_linearized_jvp() -> None:
+    """What jacrev/jacfwd are built on: the pullback (a backward walk of a recorded graph
+    whose rules bind) and the linearized jvp, batched over cotangents/tangents."""
+    cts, ts = _rand(5, 2), _rand(4, 3)
+
+    def pullbacks(L: Any) -> Callable:
+        _, pb = L.vjp(lambda p, x: jac_fn(L, p, x)["v"], P_JAC, X_JAC)
+        return L.vmap(pb)
+    check(pullbacks, cts)
+
+    def pushes(L: Any) -> Callable:
+        _, f_jvp = L.linearize(lambda x: jac_fn(L, P_JAC, x), X_JAC)
+        return L.vmap(f_jvp, in_axes=1, out_axes=-1)
+    check(pushes, ts.T)
+
+
 def jac_fn(L: Any, p: dict, x: Any) -> dict:
     """A pytree input (dict) and a pytree output (dict of a vector and a scalar)."""
     h = L.np.tanh(p["w"] @ x + p["b"])
@@ -400,7 +418,8 @@ def test_jacobians_with_integer_inputs_and_outputs_match_jax() -> None:
         jacrev(lambda x: (x * 2.0, tnp.argmax(x)))(X_JAC)
 
 
-@pytest.mark.parametrize("jac", [jacfwd, jacrev])
+@pytest.mark.parametrize("jac", [jacfwd, jacrev, lambda f: hessian(lambda x: tnp.sum(f(x)))],
+                         ids=["jacfwd", "jacrev", "hessian"])
 def test_jacobian_graphs_do_not_grow_with_the_basis(jac: Callable) -> None:
     """One batched derivative walk, not a Python loop over basis vectors: the recorded
     graph has as many equations for 3 inputs as for 30."""
