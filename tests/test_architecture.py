@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import backends
+import backends.xla.lower as xla_lower
 import transforms
 from tracer import primitives as P
 
@@ -20,6 +21,7 @@ TABLES = {
     "jvp rule": lambda p: p in transforms.jvp_rules,
     "vjp rule": lambda p: p in transforms.vjp_rules,
     "batch rule": lambda p: p in transforms.batch_rules,
+    "xla lowering": lambda p: p in xla_lower.lowerings,
 }
 EXEMPT: dict[tuple[str, str], str] = {}
 
