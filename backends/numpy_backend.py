@@ -794,3 +794,4 @@ def _call_graph(key: str) -> Callable[..., list]:
 impls[P.custom_jvp_call_p] = _call_graph("call")
 impls[P.custom_vjp_call_p] = _call_graph("call")
 impls[P.checkpoint_p] = _call_graph("graph")
+impls[P.call_p] = _call_graph("graph")

@@ -864,3 +864,7 @@ custom_vjp_call_p = _prim("custom_vjp_call", multiple_results=True)
 custom_vjp_call_p.def_abstract_eval(_call_graph_rule("custom_vjp_call", "call"))
 checkpoint_p = _prim("checkpoint", multiple_results=True)
 checkpoint_p.def_abstract_eval(_call_graph_rule("checkpoint", "graph"))
+# ``jit`` under another transform: one equation holding the function's const-free graph
+# (params: graph, name); transforms rewrite the held graph (DESIGN.md section 3).
+call_p = _prim("call", multiple_results=True)
+call_p.def_abstract_eval(_call_graph_rule("call", "graph"))

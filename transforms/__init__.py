@@ -2,20 +2,20 @@
 
 Autodiff: ``jvp``, ``linearize`` (forward, ``transforms.jvp``), ``vjp``
 (reverse, ``transforms.vjp``), ``grad``, ``value_and_grad``, ``jacfwd``,
-``jacrev``, ``hessian`` (``transforms.autodiff``).  ``vmap`` and ``jit``
-arrive with their issues.
+``jacrev``, ``hessian`` (``transforms.autodiff``).  ``vmap``; ``jit`` (``transforms.jit``).
 """
 from __future__ import annotations
 
 from transforms import ad_rules  # noqa: F401  (fills the rule tables)
 from transforms.autodiff import grad, hessian, jacfwd, jacrev, value_and_grad
 from transforms.custom import custom_jvp, custom_vjp
+from transforms.jit import jit
 from transforms.jvp import jvp, jvp_rules, linearize
 from transforms.remat import checkpoint, checkpoint_policies, remat
 from transforms.vjp import vjp, vjp_rules
 from transforms import vmap_rules as _vmap_rules  # noqa: F401  (fills batch_rules)
 from transforms.vmap import batch_rules, vmap
 
-__all__ = ["checkpoint", "checkpoint_policies", "custom_jvp", "custom_vjp", "remat",
+__all__ = ["jit", "checkpoint", "checkpoint_policies", "custom_jvp", "custom_vjp", "remat",
            "grad", "hessian", "jacfwd", "jacrev", "jvp", "jvp_rules", "linearize",
            "value_and_grad", "vjp", "vjp_rules", "vmap", "batch_rules"]

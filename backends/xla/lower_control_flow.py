@@ -1,5 +1,6 @@
 """XLA lowerings of the higher-order primitives: ``cond``, ``while``, ``scan`` and the
-graph-holding calls (``custom_jvp_call``, ``custom_vjp_call``, ``checkpoint``).
+graph-holding calls (``custom_jvp_call``, ``custom_vjp_call``, ``checkpoint``,
+``call``).
 
 Every sub-graph is lowered once as a private function and reached with
 ``func.call`` from inside the regions, so a region body is a handful of ops
@@ -219,3 +220,4 @@ lowerings[P.scan_p] = _scan_lowering
 lowerings[P.custom_jvp_call_p] = _call_lowering("call")
 lowerings[P.custom_vjp_call_p] = _call_lowering("call")
 lowerings[P.checkpoint_p] = _call_lowering("graph")
+lowerings[P.call_p] = _call_lowering("graph")

@@ -1,0 +1,523 @@
+"""``jit``: record a function once per input signature, compile it with XLA, cache it.
+
+The cached call path is the hot path (DESIGN.md section 10): flatten the
+arguments, build the key (tree structure, one ``(shape, dtype, weak_type)``
+per leaf, static argument values), look it up, ``device_put`` the inputs,
+execute, unflatten.  No tracing or lowering happens on a hit.
+
+Decisions:
+
+* Python scalars are *weak*: ``f(1.0)`` then ``f(2.0)`` reuse one executable,
+  ``f(np.float64(1.0))`` (a strong float64) compiles another, as in JAX.
+* Every compile is recorded in ``jitted.compile_log`` with its reasons
+  (which argument, by pytree path, changed shape / dtype / weak type / static
+  value, relative to the most recent compile); ``GRAPHJIT_LOG_COMPILES=1`` or
+  ``jit(..., log_compiles=True)`` logs one line per compile to the
+  ``graphjit.jit`` logger; ``strict=True`` raises ``RecompileError`` instead
+  of compiling a second signature.
+* Under another transform (``grad``, ``vmap``, ``make_graph``, an outer
+  ``jit``) nothing is compiled here: the function's graph is recorded and
+  bound as one ``call`` equation (DESIGN.md section 3) holding it const-free
+  (closed-over values, possibly outer tracers, become leading operands).
+  This module registers ``call``'s rules: jvp (a ``call`` of the tangent
+  graph), vjp (the backward pass over the held graph, recomputing the
+  forward values it needs, as ``checkpoint`` does), batching (a ``call`` of
+  the batched graph); the NumPy backend evaluates the graph, XLA lowers it
+  to a ``func.call``.  Eagerly (e.g. the forward pass of ``grad(jit(f))``)
+  the ``call`` runs on the NumPy backend for now, not compiled.
+* Results are ``backends.Array`` values copied to the host with
+  ``np.asarray``; device-resident Arrays are a later step.
+* ``donate_argnums`` is validated and recorded but no buffer is donated yet
+  (inputs are fresh device copies, so donation would not save memory today).
+* ``backend='numpy'`` runs the recorded graph with the NumPy backend (the
+  reference interpreter), with the same caching and compile accounting.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+from jax import tree_util
+
+from backends.array import Array, wrap
+from tracer import dtypes
+from tracer.errors import GraphjitError
+from tracer.ir import ClosedGraph, user_location
+from tracer import primitives as P
+from tracer.ir import Graph
+from tracer.tracing import (EAGER, Tracer, _abstractify, bind, current_context, eval_graph,
+                            make_graph)
+from transforms.jvp import jvp_rules
+from transforms.remat import rematerialize, tangent_graph
+from transforms.vjp import backward_pass, vjp_rules
+from transforms.vmap import batch_graph, batch_rules
+
+logger = logging.getLogger("graphjit.jit")
+
+_PY_SCALARS = {bool: dtypes.bool_, int: dtypes.int64, float: dtypes.float64,
+               complex: dtypes.complex128}
+
+Sig = tuple[tuple[int, ...], np.dtype, bool]
+
+
+class RecompileError(GraphjitError):
+    """A ``jit(..., strict=True)`` function was called with a new input signature."""
+
+
+@dataclass(frozen=True)
+class CompileRecord:
+    """One compile of a jitted function: why, for which inputs, and how long it took."""
+
+    reasons: tuple[str, ...]
+    signature: str
+    seconds: float
+
+
+def _leaf_sig(x: Any) -> Sig:
+    """``(shape, dtype, weak_type)`` of one argument leaf, cheaply."""
+    t = type(x)
+    if t is Array:
+        v = x._value
+        return (v.shape, v.dtype, False)
+    if t is np.ndarray:
+        return (x.shape, x.dtype, False)
+    dt = _PY_SCALARS.get(t)
+    if dt is not None:
+        return ((), dt, True)
+    if isinstance(x, np.generic):
+        return ((), x.dtype, False)
+    try:
+        a = _abstractify(x)
+    except (TypeError, ValueError):
+        a = None
+    if a is None or a.dtype.kind == "O":
+        raise TypeError(
+            f"jit: an argument of type {type(x).__name__} is not an array (nor a pytree of "
+            f"arrays); pass it through static_argnums/static_argnames if it is a "
+            f"configuration value (at {user_location()})")
+    return (a.shape, a.dtype, a.weak_type)
+
+
+def _fmt_sig(s: Sig) -> str:
+    dims = ",".join(map(str, s[0]))
+    return f"{'weak ' if s[2] else ''}{s[1].name}[{dims}]"
+
+
+@dataclass
+class _Entry:
+    """One compiled signature: how to run it on flat leaves."""
+
+    run: Callable[[Sequence[Any]], list[Any]]
+    out_tree: Any
+    graph: ClosedGraph
+    executable: Any = None
+    text: str = ""
+
+    def __call__(self, leaves: Sequence[Any]) -> Any:
+        return tree_util.tree_unflatten(self.out_tree, self.run(leaves))
+
+
+@dataclass
+class _Call:
+    """A call's arguments split into static and dynamic parts, with its cache key."""
+
+    dyn_args: tuple
+    dyn_kwargs: dict
+    statics: tuple
+    leaves: list
+    tree: Any
+    key: tuple
+    nums: tuple[int, ...] = field(default=())
+
+
+class Jitted:
+    """The function ``jit`` returns: call it, or use ``.trace``/``.lower`` ahead of time."""
+
+    def __init__(self, fun: Callable, static_argnums: Sequence[int], static_argnames:
+                 Sequence[str], donate_argnums: Sequence[int], backend: str | None,
+                 device: Any, log_compiles: bool | None, strict: bool):
+        if not callable(fun):
+            raise TypeError(f"jit: expected a function, got {type(fun).__name__}")
+        if backend not in (None, "xla", "numpy"):
+            raise ValueError(f"jit: backend must be 'xla' or 'numpy', got {backend!r}")
+        self.fun = fun
+        self.backend = backend or "xla"
+        self.device = device
+        self.strict = strict
+        self.log_compiles = (os.environ.get("GRAPHJIT_LOG_COMPILES", "") not in ("", "0")
+                             if log_compiles is None else log_compiles)
+        self.donate_argnums = tuple(_ints(donate_argnums, "donate_argnums"))
+        nums = set(_ints(static_argnums, "static_argnums"))
+        names = set((static_argnames,) if isinstance(static_argnames, str)
+                    else static_argnames)
+        self._params: list[str] = []
+        try:
+            sig = inspect.signature(fun)
+            self._params = [p.name for p in sig.parameters.values()
+                            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        except (TypeError, ValueError):
+            pass
+        # static_argnums and static_argnames name the same parameters (as in JAX).
+        for i in list(nums):
+            if 0 <= i < len(self._params):
+                names.add(self._params[i])
+        for n in list(names):
+            if n in self._params:
+                nums.add(self._params.index(n))
+        self.static_argnums = tuple(sorted(nums))
+        self.static_argnames = tuple(sorted(names))
+        self._cache: dict[tuple, _Entry] = {}
+        self._last_key: tuple | None = None
+        self._last_paths: list[str] = []
+        self.compile_log: list[CompileRecord] = []
+        functools.update_wrapper(self, fun)
+
+    # -- the call path ---------------------------------------------------------
+
+    @property
+    def num_compiles(self) -> int:
+        """How many signatures this function has been compiled for."""
+        return len(self.compile_log)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if current_context() is not EAGER:
+            return self._inline(args, kwargs)
+        if not self.static_argnums and not self.static_argnames:
+            leaves, tree = tree_util.tree_flatten((args, kwargs))
+            key = (tree, tuple([_leaf_sig(x) for x in leaves]))
+            entry = self._cache.get(key)
+            if entry is not None:
+                return entry(leaves)
+        call = self._split(args, kwargs)
+        entry = self._cache.get(call.key)
+        if entry is None:
+            entry = self._compile(call, args, kwargs)
+        return entry(call.leaves)
+
+    def _split(self, args: tuple, kwargs: dict) -> _Call:
+        n = len(args)
+        nums = tuple(i for i in self.static_argnums if i < n)
+        for i in self.static_argnums:
+            if i >= n and not (i < len(self._params) and self._params[i] in kwargs):
+                raise ValueError(f"jit({self.__name__}): static_argnums={i} but the "
+                                 f"function got only {n} positional arguments "
+                                 f"(at {user_location()})")
+        statics = tuple((i, args[i]) for i in nums) + tuple(
+            (k, kwargs[k]) for k in self.static_argnames if k in kwargs)
+        for where, v in statics:
+            what = self._name_of(where)
+            if type(v) is Tracer:
+                raise TypeError(
+                    f"jit({self.__name__}): static argument {what} is a traced value (an "
+                    f"array under a transform); static arguments must be concrete Python "
+                    f"values (at {user_location()})")
+            try:
+                hash(v)
+            except TypeError:
+                raise TypeError(
+                    f"jit({self.__name__}): static argument {what} has unhashable type "
+                    f"{type(v).__name__}; static arguments must be hashable (use a tuple "
+                    f"instead of a list, or make it a dynamic argument) "
+                    f"(at {user_location()})") from None
+        dyn_args = tuple(a for i, a in enumerate(args) if i not in nums)
+        dyn_kwargs = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
+        leaves, tree = tree_util.tree_flatten((dyn_args, dyn_kwargs))
+        key = (tree, tuple([_leaf_sig(x) for x in leaves]))
+        if statics:
+            key = key + (statics,)
+        return _Call(dyn_args, dyn_kwargs, statics, leaves, tree, key, nums)
+
+    def _name_of(self, where: int | str) -> str:
+        if isinstance(where, str):
+            return repr(where)
+        if where < len(self._params):
+            return f"{where} ({self._params[where]!r})"
+        return str(where)
+
+    def _inline(self, args: tuple, kwargs: dict) -> Any:
+        """Under another transform: record the graph and bind one ``call`` equation."""
+        call = self._split(args, kwargs)
+        cg = make_graph(self.fun, call.nums, self.static_argnames)(*args, **kwargs)
+        g, consts = _hoist(cg)
+        outs = bind(P.call_p, *consts, *call.leaves, graph=g, name=self.__name__)
+        return tree_util.tree_unflatten(cg.out_tree, outs)
+
+    # -- compiling -----------------------------------------------------------
+
+    def _trace(self, call: _Call, args: tuple, kwargs: dict) -> ClosedGraph:
+        return make_graph(self.fun, call.nums, self.static_argnames)(*args, **kwargs)
+
+    def _build(self, cg: ClosedGraph) -> _Entry:
+        if self.backend == "numpy":
+            def run_numpy(leaves: Sequence[Any]) -> list[Any]:
+                return [o if type(o) is Array else wrap(np.asarray(o))
+                        for o in eval_graph(cg, *leaves)]
+            return _Entry(run_numpy, cg.out_tree, cg)
+        from backends.xla import runtime
+        from backends.xla.lower import lower
+        text = lower(cg, name=_module_name(self.__name__))
+        exe = runtime.compile(text, self.device)
+        return _Entry(_xla_runner(exe, cg, self.device), cg.out_tree, cg, exe, text)
+
+    def _compile(self, call: _Call, args: tuple, kwargs: dict) -> _Entry:
+        paths = self._paths(call)
+        reasons = self._reasons(call, paths)
+        if self.strict and self._cache:
+            raise RecompileError(
+                f"jit({self.__name__}, strict=True) would recompile (compile number "
+                f"{self.num_compiles + 1}) because " + "; ".join(reasons)
+                + f" (at {user_location()})")
+        t0 = time.perf_counter()
+        entry = self._build(self._trace(call, args, kwargs))
+        dt = time.perf_counter() - t0
+        sig = ", ".join(f"{p}: {_fmt_sig(s)}" for p, s in zip(paths, call.key[1]))
+        if call.statics:
+            sig += "".join(f", static {self._name_of(w)}={v!r}" for w, v in call.statics)
+        self.compile_log.append(CompileRecord(tuple(reasons), sig, dt))
+        if self.log_compiles:
+            logger.warning("graphjit.jit: compiled %s (compile #%d, %.3fs) because %s",
+                           self.__name__, self.num_compiles, dt, "; ".join(reasons))
+        self._cache[call.key] = entry
+        self._last_key, self._last_paths = call.key, paths
+        return entry
+
+    def _paths(self, call: _Call) -> list[str]:
+        dyn_pos = [i for i in range(len(call.dyn_args) + len(call.nums)) if i not in call.nums]
+        out = []
+        for path, _ in tree_util.tree_flatten_with_path((call.dyn_args, call.dyn_kwargs))[0]:
+            head, rest = path[1], path[2:]
+            if path[0].idx == 0:
+                i = dyn_pos[head.idx]
+                name = self._params[i] if i < len(self._params) else f"args[{i}]"
+            else:
+                name = str(head.key)
+            out.append(name + tree_util.keystr(tuple(rest)))
+        return out
+
+    def _reasons(self, call: _Call, paths: list[str]) -> list[str]:
+        old = self._last_key
+        if old is None:
+            return ["first call"]
+        if old[0] != call.key[0]:
+            return [f"the argument structure changed from {old[0]} to {call.key[0]}"]
+        reasons = []
+        for p, a, b in zip(paths, old[1], call.key[1]):
+            if a[0] != b[0]:
+                reasons.append(f"{p} changed shape from {a[0]} to {b[0]}")
+            if a[1] != b[1]:
+                reasons.append(f"{p} changed dtype from {a[1].name} to {b[1].name}")
+            if a[2] != b[2]:
+                kinds = ("a strong (NumPy) value", "a weakly typed Python scalar")
+                reasons.append(f"{p} changed from {kinds[a[2]]} to {kinds[b[2]]}")
+        old_st = dict(old[2]) if len(old) > 2 else {}
+        new_st = dict(call.statics)
+        for w in sorted(set(old_st) | set(new_st), key=str):
+            if w not in old_st or w not in new_st or old_st[w] != new_st[w] or \
+                    type(old_st[w]) is not type(new_st[w]):
+                reasons.append(f"static argument {self._name_of(w)} changed from "
+                               f"{old_st.get(w, '<absent>')!r} to "
+                               f"{new_st.get(w, '<absent>')!r}")
+        return reasons or ["a signature seen before was evicted"]
+
+    # -- ahead of time ---------------------------------------------------------
+
+    def trace(self, *args: Any, **kwargs: Any) -> Traced:
+        """Record for these arguments (abstract values such as ``ShapedArray`` work too).
+
+        >>> import tracer.numpy as tnp
+        >>> print(jit(lambda x: tnp.sin(x)).trace(np.ones(2)).graph)  # doctest: +ELLIPSIS
+        { lambda ...
+        """
+        call = self._split(args, kwargs)
+        return Traced(self, self._trace(call, args, kwargs), call)
+
+    def lower(self, *args: Any, **kwargs: Any) -> Lowered:
+        """``trace(...).lower()``: the StableHLO module for these arguments."""
+        return self.trace(*args, **kwargs).lower()
+
+    def clear_cache(self) -> None:
+        """Forget the compiled executables (the compile log stays)."""
+        self._cache.clear()
+        self._last_key = None
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        return self if obj is None else functools.partial(self, obj)
+
+    def __repr__(self) -> str:
+        return f"<jit({self.__name__})>"
+
+
+@dataclass
+class Traced:
+    """The graph ``jit`` records for one input signature."""
+
+    jitted: Jitted
+    graph: ClosedGraph
+    _call: _Call
+
+    def lower(self) -> Lowered:
+        from backends.xla.lower import lower
+        text = lower(self.graph, name=_module_name(self.jitted.__name__))
+        return Lowered(self.jitted, self.graph, self._call, text)
+
+
+@dataclass
+class Lowered:
+    """The StableHLO module of one signature; ``.compile()`` it."""
+
+    jitted: Jitted
+    graph: ClosedGraph
+    _call: _Call
+    text: str
+
+    def as_text(self) -> str:
+        """The StableHLO module (MLIR text)."""
+        return self.text
+
+    def compile(self) -> Compiled:
+        from backends.xla import runtime
+        exe = runtime.compile(self.text, self.jitted.device)
+        run = _xla_runner(exe, self.graph, self.jitted.device)
+        entry = _Entry(run, self.graph.out_tree, self.graph, exe, self.text)
+        return Compiled(self.jitted, entry, self._call)
+
+
+@dataclass
+class Compiled:
+    """A compiled executable for one signature; call it with arguments of that signature."""
+
+    jitted: Jitted
+    _entry: _Entry
+    _call: _Call
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        call = self.jitted._split(args, kwargs)
+        if call.key != self._call.key:
+            raise TypeError(
+                f"compiled {self.jitted.__name__}: called with arguments of another "
+                f"signature than it was compiled for; use the jitted function, which "
+                f"compiles per signature (at {user_location()})")
+        return self._entry(call.leaves)
+
+    def as_text(self) -> str:
+        """The StableHLO module this was compiled from."""
+        return self._entry.text
+
+    def as_hlo_text(self) -> str:
+        """XLA's optimized HLO."""
+        from backends.xla import runtime
+        return runtime.hlo_text(self._entry.executable)
+
+    def cost_analysis(self) -> dict[str, float]:
+        """XLA's cost estimate (``flops``, ``transcendentals``, ``bytes accessed`` ...)."""
+        from backends.xla import runtime
+        return runtime.cost_analysis(self._entry.executable)
+
+    def memory_analysis(self) -> Any:
+        """XLA's memory statistics (argument, output, temp sizes in bytes)."""
+        from backends.xla import runtime
+        return runtime.memory_analysis(self._entry.executable)
+
+
+def _xla_runner(exe: Any, cg: ClosedGraph, device: Any) -> Callable[[Sequence[Any]], list]:
+    """Leaves in, ``Array`` results out: the hot path of a cached call."""
+    from backends.xla import runtime
+    const_bufs = runtime.device_put_many(cg.consts, device)
+    put = runtime.input_putter([(a.shape, a.dtype) for a in cg.graph.in_avals], device)
+    execute = runtime.execute
+
+    def run(leaves: Sequence[Any]) -> list[Any]:
+        vals = [x._value if type(x) is Array else x for x in leaves]
+        outs = execute(exe, const_bufs + put(vals))
+        return [wrap(np.asarray(o)) for o in outs]
+    return run
+
+
+def _ints(xs: int | Sequence[int], what: str) -> list[int]:
+    xs = (xs,) if isinstance(xs, int) else tuple(xs)
+    for x in xs:
+        if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+            raise TypeError(f"jit: {what} must be ints, got {x!r}")
+    return [int(x) for x in xs]
+
+
+def _module_name(name: str) -> str:
+    clean = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    return f"jit_{clean or 'fun'}"
+
+
+def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
+        backend: str | None = None, device: Any = None, log_compiles: bool | None = None,
+        strict: bool = False) -> Any:
+    """Compile ``fun`` with XLA, once per input signature, like ``jax.jit``.
+
+    Usable as ``@jit``, ``@jit(static_argnums=1)`` or ``jit(f, ...)``.
+    ``backend='numpy'`` runs the recorded graph on the NumPy backend instead.
+    ``jitted.num_compiles`` and ``jitted.compile_log`` say how often and why
+    it compiled; ``strict=True`` raises ``RecompileError`` rather than compile
+    a second signature.
+
+    >>> import tracer.numpy as tnp
+    >>> f = jit(lambda x, y: tnp.sin(x) * y)
+    >>> f(np.zeros(3), 2.0)
+    Array([0., 0., 0.], dtype=float64)
+    >>> f(np.ones(3), 3.0).shape, f.num_compiles
+    ((3,), 1)
+    """
+    def make(f: Callable) -> Jitted:
+        nums = (static_argnums,) if isinstance(static_argnums, int) else static_argnums
+        return Jitted(f, nums, static_argnames, donate_argnums, backend, device,
+                      log_compiles, strict)
+
+    if fun is None:
+        return make
+    return make(fun)
+
+
+# ---------------------------------------------------------------------------
+# The ``call`` primitive's rules (one module registers into every table, DESIGN.md 5).
+
+
+def _hoist(cg: ClosedGraph) -> tuple[ClosedGraph, list[Any]]:
+    """A const-free graph (constvars become leading invars) and the values to pass first."""
+    g = cg.graph
+    if not g.constvars:
+        return (cg if not cg.consts else ClosedGraph(g, ())), []
+    return (ClosedGraph(Graph(tuple(g.constvars) + tuple(g.invars), g.eqns, g.outvars), ()),
+            list(cg.consts))
+
+
+def _call_jvp(primals: Sequence[Any], tangents: Sequence[Any], out: Sequence[Any], *,
+              graph: ClosedGraph, name: str) -> list:
+    nonzeros = [t is not None for t in tangents]
+    tg, consts, out_nz = tangent_graph(graph, nonzeros)
+    g, more = _hoist(tg) if tg.graph.constvars else (tg, [])
+    t_outs = iter(bind(P.call_p, *more, *consts, *primals,
+                       *[t for t in tangents if t is not None], graph=g, name=f"jvp({name})"))
+    return [next(t_outs) if nz else None for nz in out_nz]
+
+
+def _call_vjp(cts: Sequence[Any], primals: Sequence[Any], out: Sequence[Any],
+              needs: Sequence[bool], *, graph: ClosedGraph, name: str) -> list:
+    g = graph.graph
+    return backward_pass(g, rematerialize(g, primals, out, cts, needs), cts, needs)
+
+
+def _call_batch(axis_size: int, vals: Sequence[Any], dims: Sequence[int | None], *,
+                graph: ClosedGraph, name: str) -> tuple[list[Any], list[int | None]]:
+    bg, out_dims = batch_graph(graph, list(dims), axis_size)
+    g, consts = _hoist(bg)
+    outs = bind(P.call_p, *consts, *vals, graph=g, name=f"vmap({name})")
+    return list(outs), list(out_dims)
+
+
+jvp_rules[P.call_p] = _call_jvp
+vjp_rules[P.call_p] = _call_vjp
+batch_rules[P.call_p] = _call_batch
