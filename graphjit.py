@@ -13,7 +13,8 @@ from tracer import (ClosedGraph, ConcretizationError, EscapedTracerError, Graph,
                     ShapedArray, ShapeError, UnsupportedError, eval_graph, lax, make_graph,
                     named_scope, nn, typecheck)
 from transforms import (checkpoint, checkpoint_policies, custom_jvp, custom_vjp, grad,
-                        hessian, jacfwd, jacrev, jit, jvp, linearize, remat, value_and_grad, vjp)
+                        hessian, jacfwd, jacrev, jit, jvp, linearize, remat, value_and_grad, vjp,
+                        vmap)
 
 __version__ = "0.1.0"
 
@@ -26,5 +27,5 @@ __all__ = [
     "ShapeError", "ShapedArray", "UnsupportedError", "backends", "eval_graph", "lax",
     "make_graph", "named_scope", "nn", "numpy", "typecheck",
     "checkpoint", "checkpoint_policies", "custom_jvp", "custom_vjp", "grad", "hessian",
-    "jacfwd", "jacrev", "jit", "jvp", "linearize", "remat", "value_and_grad", "vjp",
+    "jacfwd", "jacrev", "jit", "jvp", "linearize", "remat", "value_and_grad", "vjp", "vmap",
 ]

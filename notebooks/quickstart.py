@@ -68,6 +68,18 @@ backward = gj.make_graph(gj.grad(loss))(w, b, x, y)
 print("the gradient as a graph has", len(backward.eqns), "equations")
 
 # %% [markdown]
+# `vmap` batches by rewriting the graph (per-example gradients here), and `jit`
+# lowers the graph to StableHLO and compiles it with XLA.
+
+# %%
+per_example = gj.vmap(gj.grad(loss, argnums=1), in_axes=(None, None, 0, 0))(w, b, x, y)
+print("per-example d loss / d b, shape", per_example.shape)
+
+fast_loss = gj.jit(loss)
+print("jit:", fast_loss(w, b, x, y), "compiled", fast_loss.num_compiles, "time(s)")
+print(fast_loss.lower(w, b, x, y).as_text().splitlines()[1][:100], "...")
+
+# %% [markdown]
 # Structured control flow records a single equation whose body is a sub-graph.
 
 # %%

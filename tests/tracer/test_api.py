@@ -45,6 +45,10 @@ def test_lax_nn_linalg_have():
 def test_facade_reaches_everything():
     assert gj.numpy is tnp and gj.lax is lax and gj.nn is nn
     assert gj.make_graph is make_graph and gj.Array is backends.Array
+    import transforms
+    for name in ("grad", "value_and_grad", "jvp", "vjp", "linearize", "jacfwd", "jacrev",
+                 "hessian", "custom_jvp", "custom_vjp", "checkpoint", "remat", "vmap", "jit"):
+        assert getattr(gj, name) is getattr(transforms, name), name
 
 
 METHODS = [
