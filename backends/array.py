@@ -14,8 +14,8 @@ import numpy as np
 
 from jax import tree_util
 
-from tracer.errors import UnsupportedError
-from tracer.ir import ShapedArray
+from tracer.errors import GraphjitError, UnsupportedError
+from tracer.ir import ShapedArray, user_location
 from tracer.numpy import ArrayMethods
 from tracer.tracing import Tracer
 
@@ -29,9 +29,20 @@ class Array(ArrayMethods):
     Array([0., 2., 4.], dtype=float64)
     """
 
-    __slots__ = ("_value",)
+    # ``_buf`` (often unset): a device buffer (jaxlib array) holding the same values,
+    # kept by ``jit`` so an Array passed again is not copied to the device again.
+    __slots__ = ("_value", "_donated", "_buf")
     __array_priority__ = 100
     __hash__ = None  # type: ignore[assignment]
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when a slot is empty: ``_value`` is emptied by ``mark_donated``.
+        if name == "_value" and _is_donated(self):
+            raise DonatedArrayError(
+                f"this Array was donated to {_donated_slot.__get__(self, Array)} and its "
+                f"buffer may have been reused; it cannot be used anymore (used at "
+                f"{user_location()}). Keep a copy, or drop the argument from donate_argnums")
+        raise AttributeError(f"'Array' object has no attribute {name!r}")
 
     def __init__(self, value: Any):
         v = np.array(value, copy=True)
@@ -152,6 +163,39 @@ class Array(ArrayMethods):
 
     def __reduce__(self) -> tuple:
         return (Array, (self._value,))
+
+
+class DonatedArrayError(GraphjitError, RuntimeError):
+    """An ``Array`` was used after it was donated to a jitted call (``donate_argnums``)."""
+
+
+_donated_slot = Array.__dict__["_donated"]
+
+
+def _is_donated(a: Array) -> bool:
+    try:
+        _donated_slot.__get__(a, Array)
+    except AttributeError:
+        return False
+    return True
+
+
+def mark_donated(a: Array, where: str) -> None:
+    """Invalidate ``a``: it was donated to ``where`` (e.g. ``"jit(f) at file:line"``)."""
+    _donated_slot.__set__(a, where)
+    try:
+        del a._buf  # the device buffer jit kept for it (donated with it)
+    except AttributeError:
+        pass
+    try:
+        del a._value
+    except AttributeError:
+        pass
+
+
+def is_donated(a: Array) -> bool:
+    """Whether ``a`` was donated (and may no longer be used)."""
+    return _is_donated(a)
 
 
 def _to_numpy(tree: Any) -> Any:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks import bench_autodiff, bench_eager, bench_tracing, bench_vmap
+from benchmarks import bench_autodiff, bench_eager, bench_jit, bench_tracing, bench_vmap
 from benchmarks.common import loadavg
 
 BENCHES = {"tracing": bench_tracing.run, "eager": bench_eager.run,
-           "autodiff": bench_autodiff.run, "vmap": bench_vmap.run}
+           "autodiff": bench_autodiff.run, "vmap": bench_vmap.run, "jit": bench_jit.run}
 
 
 def main(argv: list[str] | None = None) -> int:

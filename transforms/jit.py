@@ -27,8 +27,14 @@ Decisions:
   the ``call`` runs on the NumPy backend for now, not compiled.
 * Results are ``backends.Array`` values copied to the host with
   ``np.asarray``; device-resident Arrays are a later step.
-* ``donate_argnums`` is validated and recorded but no buffer is donated yet
-  (inputs are fresh device copies, so donation would not save memory today).
+* ``donate_argnums`` (positional arguments, every leaf of each) lets the
+  executable reuse those inputs' buffers for outputs of the same shape and
+  dtype (``tf.aliasing_output`` on ``@main``'s arguments, as JAX emits); a
+  donated ``backends.Array`` is invalidated after the call, and using it
+  raises ``DonatedArrayError`` naming the line (NumPy inputs are untouched).
+* ``set_compilation_cache_dir(path)`` or ``GRAPHJIT_COMPILATION_CACHE_DIR``
+  turns on the persistent compilation cache (``backends.xla.runtime``);
+  ``jitted.disk_cache_hits`` counts executables loaded from it.
 * ``backend='numpy'`` runs the recorded graph with the NumPy backend (the
   reference interpreter), with the same caching and compile accounting.
 """
@@ -45,7 +51,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from jax import tree_util
 
-from backends.array import Array, wrap
+from backends.array import Array, mark_donated, wrap
 from tracer import dtypes
 from tracer.errors import GraphjitError
 from tracer.ir import ClosedGraph, user_location
@@ -64,6 +70,8 @@ _PY_SCALARS = {bool: dtypes.bool_, int: dtypes.int64, float: dtypes.float64,
                complex: dtypes.complex128}
 
 Sig = tuple[tuple[int, ...], np.dtype, bool]
+
+_flatten, _unflatten = tree_util.tree_flatten, tree_util.tree_unflatten
 
 
 class RecompileError(GraphjitError):
@@ -172,6 +180,7 @@ class Jitted:
                 nums.add(self._params.index(n))
         self.static_argnums = tuple(sorted(nums))
         self.static_argnames = tuple(sorted(names))
+        self._no_statics = not nums and not names
         self._cache: dict[tuple, _Entry] = {}
         self._last_key: tuple | None = None
         self._last_paths: list[str] = []
@@ -179,6 +188,9 @@ class Jitted:
         functools.update_wrapper(self, fun)
 
     # -- the call path ---------------------------------------------------------
+
+    #: executables loaded from the persistent compilation cache instead of compiled
+    disk_cache_hits: int = 0
 
     @property
     def num_compiles(self) -> int:
@@ -188,12 +200,11 @@ class Jitted:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if current_context() is not EAGER:
             return self._inline(args, kwargs)
-        if not self.static_argnums and not self.static_argnames:
-            leaves, tree = tree_util.tree_flatten((args, kwargs))
-            key = (tree, tuple([_leaf_sig(x) for x in leaves]))
-            entry = self._cache.get(key)
+        if self._no_statics:
+            leaves, tree = _flatten((args, kwargs))
+            entry = self._cache.get((tree, tuple([_leaf_sig(x) for x in leaves])))
             if entry is not None:
-                return entry(leaves)
+                return _unflatten(entry.out_tree, entry.run(leaves))
         call = self._split(args, kwargs)
         entry = self._cache.get(call.key)
         if entry is None:
@@ -253,7 +264,7 @@ class Jitted:
     def _trace(self, call: _Call, args: tuple, kwargs: dict) -> ClosedGraph:
         return make_graph(self.fun, call.nums, self.static_argnames)(*args, **kwargs)
 
-    def _build(self, cg: ClosedGraph) -> _Entry:
+    def _build(self, cg: ClosedGraph, donated: Sequence[int] = ()) -> _Entry:
         if self.backend == "numpy":
             def run_numpy(leaves: Sequence[Any]) -> list[Any]:
                 return [o if type(o) is Array else wrap(np.asarray(o))
@@ -261,9 +272,12 @@ class Jitted:
             return _Entry(run_numpy, cg.out_tree, cg)
         from backends.xla import runtime
         from backends.xla.lower import lower
-        text = lower(cg, name=_module_name(self.__name__))
+        text = lower(cg, name=_module_name(self.__name__), donated=donated)
+        hits = runtime.cache_stats()["disk_hits"]
         exe = runtime.compile(text, self.device)
-        return _Entry(_xla_runner(exe, cg, self.device), cg.out_tree, cg, exe, text)
+        self.disk_cache_hits += runtime.cache_stats()["disk_hits"] - hits
+        run = _donating(_xla_runner(exe, cg, self.device), donated, self.__name__)
+        return _Entry(run, cg.out_tree, cg, exe, text)
 
     def _compile(self, call: _Call, args: tuple, kwargs: dict) -> _Entry:
         paths = self._paths(call)
@@ -274,7 +288,7 @@ class Jitted:
                 f"{self.num_compiles + 1}) because " + "; ".join(reasons)
                 + f" (at {user_location()})")
         t0 = time.perf_counter()
-        entry = self._build(self._trace(call, args, kwargs))
+        entry = self._build(self._trace(call, args, kwargs), self._donated_leaves(call))
         dt = time.perf_counter() - t0
         sig = ", ".join(f"{p}: {_fmt_sig(s)}" for p, s in zip(paths, call.key[1]))
         if call.statics:
@@ -286,6 +300,19 @@ class Jitted:
         self._cache[call.key] = entry
         self._last_key, self._last_paths = call.key, paths
         return entry
+
+    def _donated_leaves(self, call: _Call) -> tuple[int, ...]:
+        """Indices into ``call.leaves`` of the leaves of positional ``donate_argnums``."""
+        if not self.donate_argnums:
+            return ()
+        out, start = [], 0
+        dyn_pos = [i for i in range(len(call.dyn_args) + len(call.nums)) if i not in call.nums]
+        for i, a in zip(dyn_pos, call.dyn_args):
+            n = len(tree_util.tree_leaves(a))
+            if i in self.donate_argnums:
+                out.extend(range(start, start + n))
+            start += n
+        return tuple(out)
 
     def _paths(self, call: _Call) -> list[str]:
         dyn_pos = [i for i in range(len(call.dyn_args) + len(call.nums)) if i not in call.nums]
@@ -363,7 +390,8 @@ class Traced:
 
     def lower(self) -> Lowered:
         from backends.xla.lower import lower
-        text = lower(self.graph, name=_module_name(self.jitted.__name__))
+        text = lower(self.graph, name=_module_name(self.jitted.__name__),
+                     donated=self.jitted._donated_leaves(self._call))
         return Lowered(self.jitted, self.graph, self._call, text)
 
 
@@ -383,7 +411,8 @@ class Lowered:
     def compile(self) -> Compiled:
         from backends.xla import runtime
         exe = runtime.compile(self.text, self.jitted.device)
-        run = _xla_runner(exe, self.graph, self.jitted.device)
+        run = _donating(_xla_runner(exe, self.graph, self.jitted.device),
+                        self.jitted._donated_leaves(self._call), self.jitted.__name__)
         entry = _Entry(run, self.graph.out_tree, self.graph, exe, self.text)
         return Compiled(self.jitted, entry, self._call)
 
@@ -426,17 +455,79 @@ class Compiled:
 
 
 def _xla_runner(exe: Any, cg: ClosedGraph, device: Any) -> Callable[[Sequence[Any]], list]:
-    """Leaves in, ``Array`` results out: the hot path of a cached call."""
+    """Leaves in, ``Array`` results out: the hot path of a cached call.
+
+    An ``Array`` argument is put on the device once: its buffer is kept on it
+    (``Array._buf``, default device only), and results keep the buffer they
+    view (``np.asarray`` of a CPU buffer is zero-copy), so feeding results back
+    in (a training loop) copies nothing.
+    """
     from backends.xla import runtime
-    const_bufs = runtime.device_put_many(cg.consts, device)
-    put = runtime.input_putter([(a.shape, a.dtype) for a in cg.graph.in_avals], device)
-    execute = runtime.execute
+    consts = runtime.device_put_many(cg.consts, device)
+    avals = [(a.shape, np.dtype(a.dtype)) for a in cg.graph.in_avals]
+    puts = runtime.single_putters(avals, device)
+    execute = runtime.executor(exe, [(a.shape, a.dtype) for a in cg.graph.out_avals], device)
+    asarray, new = np.asarray, object.__new__
+    keep = device is None
+    # positions where an Array's own buffer can be used as is (same dtype as the input)
+    reuse: list[bool] | None = None
 
     def run(leaves: Sequence[Any]) -> list[Any]:
-        vals = [x._value if type(x) is Array else x for x in leaves]
-        outs = execute(exe, const_bufs + put(vals))
-        return [wrap(np.asarray(o)) for o in outs]
+        nonlocal reuse
+        if reuse is None:
+            reuse = [keep and _leaf_sig(x)[1] == dt for x, (_, dt) in zip(leaves, avals)]
+        bufs = list(consts)
+        for x, put, r in zip(leaves, puts, reuse):
+            if type(x) is not Array:
+                bufs.append(put(x))
+            elif r:
+                b = getattr(x, "_buf", None)
+                if b is None or b.is_deleted():
+                    b = x._buf = put(x._value)
+                bufs.append(b)
+            else:
+                bufs.append(put(x._value))
+        res = []
+        for o in execute(bufs):
+            a = new(Array)
+            a._value = asarray(o)
+            if keep:
+                a._buf = o
+            res.append(a)
+        return res
     return run
+
+
+def _donating(run: Callable[[Sequence[Any]], list], donated: Sequence[int],
+              name: str) -> Callable[[Sequence[Any]], list]:
+    """``run``, then invalidate the donated ``Array`` leaves (their buffers were given away)."""
+    if not donated:
+        return run
+
+    def run_donating(leaves: Sequence[Any]) -> list[Any]:
+        outs = run(leaves)
+        where = None
+        for i in donated:
+            x = leaves[i]
+            if type(x) is Array:
+                where = where or f"jit({name}) at {user_location()}"
+                mark_donated(x, where)
+        return outs
+    return run_donating
+
+
+def set_compilation_cache_dir(path: str | os.PathLike | None) -> None:
+    """Turn on (``None``: off) the persistent compilation cache: executables are stored
+    under ``path`` and later processes load them instead of compiling.  Same as setting
+    ``GRAPHJIT_COMPILATION_CACHE_DIR``."""
+    from backends.xla import runtime
+    runtime.set_compilation_cache_dir(path)
+
+
+def compilation_cache_stats() -> dict[str, int]:
+    """This process's XLA ``compiles`` and persistent-cache ``disk_hits``/``disk_misses``."""
+    from backends.xla import runtime
+    return runtime.cache_stats()
 
 
 def _ints(xs: int | Sequence[int], what: str) -> list[int]:

@@ -226,7 +226,8 @@ class ModuleBuilder:
             self.functions.append(self._function(name, closed, public=False))
         return name
 
-    def _function(self, name: str, closed: ClosedGraph, public: bool) -> str:
+    def _function(self, name: str, closed: ClosedGraph, public: bool,
+                  arg_attrs: Sequence[str] = ()) -> str:
         g = closed.graph
         if closed.consts and not public:
             consts = [np.asarray(c) for c in closed.consts]
@@ -237,8 +238,9 @@ class ModuleBuilder:
         const_names = [ctx.array_constant(c) for c in consts]
         outs = ctx.lower_graph(g, const_names, params)
         out_avals = [a.strip_weak() for a in closed.out_avals]
-        sig = ", ".join(f"{p}: {tensor_type(v.aval.strip_weak())}"
-                        for p, v in zip(params, g.invars))
+        attrs = list(arg_attrs) + [""] * (len(params) - len(arg_attrs))
+        sig = ", ".join(f"{p}: {tensor_type(v.aval.strip_weak())}{a}"
+                        for p, v, a in zip(params, g.invars, attrs))
         rets = ", ".join(tensor_type(a) for a in out_avals)
         vis = "public" if public else "private"
         body = "\n".join(ctx.lines)
@@ -246,18 +248,43 @@ class ModuleBuilder:
                 f'    "func.return"({", ".join(outs)}) : ({rets}) -> ()\n  }}')
 
 
-def lower(closed: ClosedGraph, name: str = "main_module") -> str:
+def lower(closed: ClosedGraph, name: str = "main_module",
+          donated: Sequence[int] = ()) -> str:
     """The StableHLO module (text) computing ``closed``.
 
     The entry function ``@main`` takes the graph's consts first, then its
     inputs; consts are passed as arguments (not baked in) so that large
-    weights do not bloat the module.
+    weights do not bloat the module.  ``donated`` lists input positions
+    (indices into ``closed.graph.invars``) whose buffers the executable may
+    reuse: each is paired with the first unclaimed output of the same shape
+    and dtype (``tf.aliasing_output = k``, as ``jax.jit(donate_argnums=...)``
+    emits), or else marked ``jax.buffer_donor`` for XLA to use as scratch.
     """
     mb = ModuleBuilder()
     g = closed.graph
     flat = Graph(list(g.constvars) + list(g.invars), g.eqns, g.outvars)
-    main = mb._function("main", ClosedGraph(flat, ()), public=True)
+    attrs = donation_attrs(closed, donated) if donated else []
+    main = mb._function("main", ClosedGraph(flat, ()), public=True,
+                        arg_attrs=[""] * len(g.constvars) + attrs)
     return f"module @{name} {{\n" + "\n".join([main] + mb.functions) + "\n}\n"
+
+
+def donation_attrs(closed: ClosedGraph, donated: Sequence[int]) -> list[str]:
+    """The ``@main`` argument attributes (one per graph input) for donated inputs."""
+    g = closed.graph
+    outs = [(a.shape, a.strip_weak().dtype) for a in closed.out_avals]
+    claimed: set[int] = set()
+    attrs = [""] * len(g.invars)
+    for i in sorted(set(donated)):
+        a = g.invars[i].aval
+        sig = (a.shape, a.strip_weak().dtype)
+        k = next((k for k, o in enumerate(outs) if o == sig and k not in claimed), None)
+        if k is None:
+            attrs[i] = " {jax.buffer_donor = true}"
+        else:
+            claimed.add(k)
+            attrs[i] = f" {{tf.aliasing_output = {k} : i32}}"
+    return attrs
 
 
 def eqn_avals(e: Equation) -> tuple[list[ShapedArray], list[ShapedArray]]:

@@ -1,7 +1,7 @@
 """The benchmarks still run (tiny sizes; the real runs are `python -m benchmarks`)."""
 from __future__ import annotations
 
-from benchmarks import bench_autodiff, bench_tracing, bench_vmap
+from benchmarks import bench_autodiff, bench_jit, bench_tracing, bench_vmap
 
 
 def test_tracing_benchmark_runs_small():
@@ -21,4 +21,12 @@ def test_vmap_benchmark_runs_small():
     text, results = bench_vmap.run(depth=2, width=8, batch=4, repeats=1, number=1)
     assert "vmap" in text and "hand-batched" in text
     assert set(results) == {"forward", "per-example grads"}
+    assert all(r["ratio"] > 0 for r in results.values())
+
+
+def test_jit_benchmark_runs_small():
+    text, results = bench_jit.run(depth=2, width=8, batch=4, repeats=1, number=2,
+                                  mlp_number=1, lower_number=1)
+    assert "jax.jit" in text and "trace+lower" in text
+    assert set(results) == {"call", "lower", "step"}
     assert all(r["ratio"] > 0 for r in results.values())
