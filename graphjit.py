@@ -8,7 +8,7 @@ import sys as _sys
 
 import backends
 import tracer.numpy as numpy
-from backends import Array
+from backends import Array, default_backend, device_put, devices
 from tracer import (ClosedGraph, ConcretizationError, EscapedTracerError, Graph,
                     ShapedArray, ShapeError, UnsupportedError, eval_graph, lax, make_graph,
                     named_scope, nn, typecheck)
@@ -23,7 +23,7 @@ for _name, _mod in (("numpy", numpy), ("lax", lax), ("nn", nn)):
     _sys.modules[f"{__name__}.{_name}"] = _mod
 
 __all__ = [
-    "Array", "ClosedGraph", "ConcretizationError", "EscapedTracerError", "Graph",
+    "Array", "default_backend", "device_put", "devices", "ClosedGraph", "ConcretizationError", "EscapedTracerError", "Graph",
     "ShapeError", "ShapedArray", "UnsupportedError", "backends", "eval_graph", "lax",
     "make_graph", "named_scope", "nn", "numpy", "typecheck",
     "checkpoint", "checkpoint_policies", "custom_jvp", "custom_vjp", "grad", "hessian",
