@@ -23,7 +23,8 @@ for _name, _mod in (("numpy", numpy), ("lax", lax), ("nn", nn)):
     _sys.modules[f"{__name__}.{_name}"] = _mod
 
 __all__ = [
-    "Array", "default_backend", "device_put", "devices", "ClosedGraph", "ConcretizationError", "EscapedTracerError", "Graph",
+    "Array", "default_backend", "device_put", "devices",
+    "ClosedGraph", "ConcretizationError", "EscapedTracerError", "Graph",
     "ShapeError", "ShapedArray", "UnsupportedError", "backends", "eval_graph", "lax",
     "make_graph", "named_scope", "nn", "numpy", "typecheck",
     "checkpoint", "checkpoint_policies", "custom_jvp", "custom_vjp", "grad", "hessian",
