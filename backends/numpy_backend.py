@@ -23,8 +23,7 @@ from backends.array import Array, wrap
 impls: dict[P.Primitive, Callable[..., Any]] = {}
 
 
-def _a(x: Any) -> np.ndarray:
-    return np.asarray(x)
+_a = np.asarray   # an impl's operand as an ndarray (NumPy scalars and 0-d values too)
 
 
 def _ew(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -185,7 +184,7 @@ def _select_n(which: Any, *cases: Any) -> np.ndarray:
     if len(cases) == 1:
         return np.asarray(np.broadcast_to(cases[0], np.broadcast_shapes(
             which.shape, np.shape(cases[0]))))
-    if which.dtype == np.bool_ or len(cases) == 2:
+    if len(cases) == 2 or which.dtype.kind == "b":
         return np.asarray(np.where(which, cases[1], cases[0]))
     return np.asarray(np.choose(np.clip(which, 0, len(cases) - 1), cases))
 
@@ -194,8 +193,11 @@ impls[P.select_n_p] = _select_n
 
 
 def _convert(x: Any, *, new_dtype: np.dtype, weak_type: bool = False) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        return np.asarray(x).astype(new_dtype)
+    x = np.asarray(x)
+    if x.dtype.kind in "fc" and new_dtype.kind in "iub":
+        with np.errstate(all="ignore"):   # nan/inf to int: XLA's saturating cast, silently
+            return x.astype(new_dtype)
+    return x.astype(new_dtype)
 
 
 impls[P.convert_element_type_p] = _convert
@@ -262,17 +264,22 @@ impls[P.reduce_min_p] = _reduce_minmax("min")
 impls[P.reduce_and_p] = _reduce_bits("and")
 impls[P.reduce_or_p] = _reduce_bits("or")
 impls[P.argmax_p] = lambda x, *, axis, index_dtype: np.asarray(
-    np.argmax(x, axis=axis)).astype(index_dtype)
+    _a(x).argmax(axis=axis), dtype=index_dtype)
 impls[P.argmin_p] = lambda x, *, axis, index_dtype: np.asarray(
-    np.argmin(x, axis=axis)).astype(index_dtype)
+    _a(x).argmin(axis=axis), dtype=index_dtype)
 
 
-def _cumulative(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+def _cumulative(fn: Callable[..., np.ndarray], quiet: bool = True) -> Callable[..., np.ndarray]:
+    """A cumulative impl; ``quiet=False`` keeps NumPy's own overflow warnings
+    (``np.cumsum`` warns on overflow, and so does ``tnp.cumsum``)."""
     def impl(x: Any, *, axis: int, reverse: bool = False) -> np.ndarray:
         x = _a(x)
         if reverse:
             x = np.flip(x, axis)
-        with np.errstate(all="ignore"):
+        if quiet:
+            with np.errstate(all="ignore"):
+                out = np.asarray(fn(x, axis), dtype=x.dtype)
+        else:
             out = np.asarray(fn(x, axis), dtype=x.dtype)
         return np.flip(out, axis) if reverse else out
     return impl
@@ -281,19 +288,19 @@ def _cumulative(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
 def _cumsum(x: np.ndarray, axis: int) -> np.ndarray:
     if x.dtype == np.bool_:
         return np.logical_or.accumulate(x, axis=axis)
-    return np.cumsum(x, axis=axis, dtype=x.dtype)
+    return x.cumsum(axis=axis, dtype=x.dtype)
 
 
 def _cumprod(x: np.ndarray, axis: int) -> np.ndarray:
     if x.dtype == np.bool_:
         return np.logical_and.accumulate(x, axis=axis)
-    return np.cumprod(x, axis=axis, dtype=x.dtype)
+    return x.cumprod(axis=axis, dtype=x.dtype)
 
 
-impls[P.cumsum_p] = _cumulative(_cumsum)
+impls[P.cumsum_p] = _cumulative(_cumsum, quiet=False)
 impls[P.cumprod_p] = _cumulative(_cumprod)
-impls[P.cummax_p] = _cumulative(lambda x, axis: np.maximum.accumulate(x, axis=axis))
-impls[P.cummin_p] = _cumulative(lambda x, axis: np.minimum.accumulate(x, axis=axis))
+impls[P.cummax_p] = _cumulative(lambda x, axis: np.maximum.accumulate(x, axis=axis), False)
+impls[P.cummin_p] = _cumulative(lambda x, axis: np.minimum.accumulate(x, axis=axis), False)
 impls[P.cumlogsumexp_p] = _cumulative(lambda x, axis: np.logaddexp.accumulate(x, axis=axis))
 
 
@@ -309,8 +316,8 @@ def _broadcast_in_dim(x: Any, *, shape: tuple[int, ...],
 
 
 impls[P.broadcast_in_dim_p] = _broadcast_in_dim
-impls[P.reshape_p] = lambda x, *, new_sizes: np.reshape(x, new_sizes)
-impls[P.transpose_p] = lambda x, *, permutation: np.transpose(x, permutation)
+impls[P.reshape_p] = lambda x, *, new_sizes: _a(x).reshape(new_sizes)
+impls[P.transpose_p] = lambda x, *, permutation: _a(x).transpose(permutation)
 impls[P.squeeze_p] = lambda x, *, dimensions: np.squeeze(x, axis=dimensions)
 impls[P.expand_dims_p] = lambda x, *, dimensions: np.expand_dims(x, dimensions)
 impls[P.rev_p] = lambda x, *, dimensions: np.flip(x, dimensions) if dimensions else _a(x)
@@ -514,11 +521,13 @@ def _dot_general(lhs: Any, rhs: Any, *, dimension_numbers: tuple,
                  preferred_element_type: Any = None) -> np.ndarray:
     x, y = _a(lhs), _a(rhs)
     (lc, rc), (lb, rb) = dimension_numbers
-    out_dtype = x.dtype if preferred_element_type is None else np.dtype(preferred_element_type)
-    if not lb and y.ndim <= 2 and tuple(rc) == (0,) and tuple(lc) == (x.ndim - 1,) \
-            and x.dtype != np.bool_:
+    is_bool = x.dtype.kind == "b"
+    if not lb and len(lc) == 1 and not is_bool and y.ndim <= 2 and rc[0] == 0 \
+            and lc[0] == x.ndim - 1:
         r = np.dot(x, y)   # contracts x's last axis with y's first: dot_general's layout
-    elif not lb and x.ndim == 2 and y.ndim == 2 and len(lc) == 1 and x.dtype != np.bool_:
+        if preferred_element_type is None:   # (operands share a dtype: np.dot keeps it)
+            return r if type(r) is np.ndarray else np.asarray(r)
+    elif not lb and x.ndim == 2 and y.ndim == 2 and len(lc) == 1 and not is_bool:
         # the transposed products of backward passes: strided views, no copies
         r = (x if lc[0] == 1 else x.T) @ (y if rc[0] == 0 else y.T)
     else:
@@ -530,13 +539,14 @@ def _dot_general(lhs: Any, rhs: Any, *, dimension_numbers: tuple,
         nb, nlf, nc = math.prod(bshape), math.prod(x.shape[i] for i in lfree), \
             math.prod(x.shape[i] for i in lc)
         nrf = math.prod(y.shape[i] for i in rfree)
-        if x.dtype == np.bool_:
+        if is_bool:
             xt, yt = xt.astype(np.int64), yt.astype(np.int64)
         r = np.matmul(xt.reshape(nb, nlf, nc), yt.reshape(nb, nc, nrf)) if lc else \
             xt.reshape(nb, nlf, 1) * yt.reshape(nb, 1, nrf)   # outer: no k=1 matmul
         r = r.reshape(bshape + [x.shape[i] for i in lfree] + [y.shape[i] for i in rfree])
-        if x.dtype == np.bool_:
+        if is_bool:
             r = r != 0
+    out_dtype = x.dtype if preferred_element_type is None else np.dtype(preferred_element_type)
     return np.asarray(r, dtype=out_dtype)
 
 

@@ -191,16 +191,32 @@ def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
             keeps[key] = k
         return k
 
+    # The eager shortcut, per dtype: the backend impl when the loop keeps the dtype
+    # (None: not known yet; False: take the general path).
+    fast: dict[Any, Any] = {}
+
+    def _fast(dt: Any) -> Any:
+        f = False
+        if prim is not None and _keeps((dt,) * nin):
+            f = _IMPLS[prim]
+        fast[dt] = f
+        return f
+
     if nin == 1:
         def fn(x: Any, /, out: Any = None, *, where: Any = True, dtype: Any = None) -> Any:
             t = type(x)
-            if (t is _ARRAY[0] or (t is Tracer and not x._var.aval.weak_type)) and \
-                    out is None and dtype is None and where is True:
-                key = (x.dtype,)
-                k = keeps.get(key)
-                if k or (k is None and _keeps(key)):
-                    if prim is not None and t is not Tracer and ctx._current is ctx.EAGER:
-                        return _direct(prim, x._value)
+            if out is None and dtype is None and where is True:
+                if t is _ARRAY[0] and ctx._current is ctx.EAGER:
+                    v = x._value
+                    f = fast.get(v.dtype)
+                    if f is None:
+                        f = _fast(v.dtype)
+                    if f:
+                        r = f(v)
+                        a = _NEW(t)
+                        a._value = r if type(r) is np.ndarray else np.asarray(r)
+                        return a
+                elif t is Tracer and not x._var.aval.weak_type and _keeps((x.dtype,)):
                     return impl(x)
             return general((x,), out, where, dtype)
     elif nin == 2:
@@ -209,41 +225,61 @@ def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
             tx, ty = type(x), type(y)
             if out is None and dtype is None and where is True:
                 A = _ARRAY[0]
-                if tx is ty and (tx is A or (tx is Tracer and not x._var.aval.weak_type
-                                             and not y._var.aval.weak_type)):
-                    dx = x.dtype
-                    if dx == y.dtype:
-                        key = (dx, dx)
-                        k = keeps.get(key)
-                        if k or (k is None and _keeps(key)):
-                            if prim is not None and tx is A and ctx._current is ctx.EAGER:
-                                try:
-                                    return _direct(prim, x._value, y._value)
-                                except (ValueError, TypeError):
-                                    pass  # let bind explain it (shape rule + user line)
-                            return impl(x, y)
-                # array (op) Python float/int, with an inexact array: NEP 50 keeps its dtype
-                elif (ty is float or ty is int) and (
-                        tx is A or (tx is Tracer and not x._var.aval.weak_type)):
-                    dx = x.dtype
-                    if dx.kind == "f":
-                        key = (dx, dx)
-                        k = keeps.get(key)
-                        if k or (k is None and _keeps(key)):
-                            if prim is not None and tx is A and ctx._current is ctx.EAGER:
-                                return _direct(prim, x._value, dx.type(y))
-                            return impl(x, dx.type(y))
-                elif (tx is float or tx is int) and (
-                        ty is A or (ty is Tracer and not y._var.aval.weak_type)):
-                    dy = y.dtype
+                if tx is A and ctx._current is ctx.EAGER:
+                    vx = x._value
+                    dx = vx.dtype
+                    if ty is A:
+                        vy = y._value
+                    elif (ty is float or ty is int) and dx.kind == "f":
+                        vy = dx.type(y)   # NEP 50: a Python scalar takes the array's dtype
+                    else:
+                        vy = None
+                    if vy is not None and vy.dtype == dx:
+                        f = fast.get(dx)
+                        if f is None:
+                            f = _fast(dx)
+                        if f:
+                            try:
+                                r = f(vx, vy)
+                            except (ValueError, TypeError):
+                                return general((x, y), out, where, dtype)  # explains it
+                            a = _NEW(A)
+                            a._value = r if type(r) is np.ndarray else np.asarray(r)
+                            return a
+                elif ty is A and (tx is float or tx is int) and ctx._current is ctx.EAGER:
+                    vy = y._value
+                    dy = vy.dtype
                     if dy.kind == "f":
-                        key = (dy, dy)
-                        k = keeps.get(key)
-                        if k or (k is None and _keeps(key)):
-                            if prim is not None and ty is A and ctx._current is ctx.EAGER:
-                                return _direct(prim, dy.type(x), y._value)
-                            return impl(dy.type(x), y)
+                        f = fast.get(dy)
+                        if f is None:
+                            f = _fast(dy)
+                        if f:
+                            r = f(dy.type(x), vy)
+                            a = _NEW(A)
+                            a._value = r if type(r) is np.ndarray else np.asarray(r)
+                            return a
+                if tx is Tracer or ty is Tracer:
+                    r = _traced2(x, y, tx, ty)
+                    if r is not None:
+                        return r
             return general((x, y), out, where, dtype)
+
+        def _traced2(x: Any, y: Any, tx: type, ty: type) -> Any:
+            """Tracer operands whose dtypes the loop keeps: straight to ``impl``."""
+            if tx is ty:
+                ax, ay = x._var.aval, y._var.aval
+                if not ax.weak_type and not ay.weak_type and ax.dtype == ay.dtype \
+                        and _keeps((ax.dtype, ax.dtype)):
+                    return impl(x, y)
+            elif (ty is float or ty is int) and tx is Tracer:
+                ax = x._var.aval
+                if not ax.weak_type and ax.dtype.kind == "f" and _keeps((ax.dtype,) * 2):
+                    return impl(x, ax.dtype.type(y))
+            elif (tx is float or tx is int) and ty is Tracer:
+                ay = y._var.aval
+                if not ay.weak_type and ay.dtype.kind == "f" and _keeps((ay.dtype,) * 2):
+                    return impl(ay.dtype.type(x), y)
+            return None
     else:  # pragma: no cover - NumPy's ufuncs used here take one or two inputs
         def fn(*args: Any, out: Any = None, where: Any = True, dtype: Any = None) -> Any:
             return general(args, out, where, dtype)
@@ -280,6 +316,31 @@ _IMPLS: dict = {}
 
 def _direct(prim: P.Primitive, *vals: Any) -> Any:
     out = _IMPLS[prim](*vals)
+    a = _NEW(_ARRAY[0])
+    a._value = out if type(out) is np.ndarray else np.asarray(out)
+    return a
+
+
+def host_value(x: Any) -> Any:
+    """``x``'s NumPy value when the eager shortcut applies (``x`` is a host
+    Array and the current context is the eager one); else None."""
+    if type(x) is _ARRAY[0] and _tracing._current is _tracing.EAGER:
+        return x._value
+    return None
+
+
+def direct(prim: P.Primitive, *vals: Any, **params: Any) -> Any:
+    """The eager shortcut: ``prim``'s backend impl on NumPy values, as an Array.
+
+    Exactly what ``bind`` in the eager context computes, minus the dispatch;
+    callers use it only where ``host_value`` said so, after checking what the
+    primitive's shape rule would.  None when the impl raised: the caller then
+    takes the ``bind`` path, whose error names the user's line.
+    """
+    try:
+        out = _IMPLS[prim](*vals, **params)
+    except (ValueError, TypeError, IndexError):
+        return None
     a = _NEW(_ARRAY[0])
     a._value = out if type(out) is np.ndarray else np.asarray(out)
     return a

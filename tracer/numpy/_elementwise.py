@@ -9,7 +9,8 @@ import numpy as np
 from tracer import dtypes
 from tracer import primitives as P
 from tracer.ir import user_location
-from tracer.numpy._core import asarray, convert, prim1, prim2, result_type, ufunc
+from tracer.numpy._core import (asarray, convert, direct, host_value, prim1, prim2,
+                               result_type, ufunc)
 from tracer.tracing import bind
 
 __all__ = [
@@ -159,6 +160,9 @@ def _abs(x: Any) -> Any:
     if x.dtype.kind in "ub":
         return x
     return bind(P.abs_p, x)
+
+
+_abs._prim = P.abs_p  # type: ignore[attr-defined]  # eager: np.abs is the identity on "ub"
 
 
 absolute = ufunc(np.absolute, _abs, name="absolute")
@@ -469,6 +473,13 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     if x is None or y is None:
         raise ValueError(f"either both or neither of x and y should be given "
                          f"(at {user_location()})")
+    vc = host_value(condition)
+    if vc is not None and type(x) is type(condition) and type(y) is type(condition):
+        vx, vy = x._value, y._value   # the eager shortcut: a bool mask, same dtypes and shapes
+        if vc.dtype.kind == "b" and vx.dtype is vy.dtype and vc.shape == vx.shape == vy.shape:
+            r = direct(P.select_n_p, vc, vy, vx)
+            if r is not None:
+                return r
     dt = result_type(x, y)
     c = _to_bool(asarray(condition))
     xv, yv = convert(x, dt), convert(y, dt)

@@ -43,7 +43,8 @@ from tracer import dtypes
 from tracer import primitives as P
 from tracer.errors import ShapeError, UnsupportedError
 from tracer.ir import user_location
-from tracer.numpy._core import asarray, convert, normalize_axis, reshape_raw, result_type
+from tracer.numpy._core import (asarray, convert, direct, host_value, normalize_axis,
+                               reshape_raw, result_type)
 from tracer.tracing import bind
 
 __all__ = [
@@ -256,6 +257,10 @@ def _multiply(a: Any, b: Any) -> Any:
     return multiply(a, b)
 
 
+# dot_general's dimension numbers of ``dot(a, b)`` for ``a.ndim - 1``, ``b`` 1-d or 2-d
+_DOT_DN = [(((i,), (0,)), ((), ())) for i in range(32)]
+
+
 def dot(a: Any, b: Any, out: Any = None) -> Any:
     """Like ``numpy.dot``: sum product over the last axis of ``a`` and the
     second-to-last of ``b`` (the last, if ``b`` is 1-D); scalars multiply.
@@ -264,6 +269,19 @@ def dot(a: Any, b: Any, out: Any = None) -> Any:
     >>> tnp.dot(tnp.ones((2, 3)), tnp.ones(3)).tolist()
     [3.0, 3.0]
     """
+    va = host_value(a)
+    if va is not None and type(b) is type(a) and out is None:
+        # the eager shortcut: same-dtype arrays whose shapes align
+        vb = b._value
+        nb = vb.ndim
+        if nb == 1 or nb == 2:
+            dt = va.dtype
+            if dt is vb.dtype and dt.kind in "fiu" and va.ndim \
+                    and va.shape[-1] == vb.shape[nb - 2]:
+                r = direct(P.dot_general_p, va, vb, preferred_element_type=None,
+                           dimension_numbers=_DOT_DN[va.ndim - 1])
+                if r is not None:
+                    return r
     _no_out("dot", out)
     a, b = _promote(a, b)
     if a.ndim == 0 or b.ndim == 0:

@@ -258,11 +258,10 @@ def install(package: Any, cls: type) -> None:
     tnp = package
     for op, fname in _BINOPS.items():
         f = getattr(package, fname)
-        setattr(cls, f"__{op}__", (lambda f: lambda self, other: f(self, other))(f))
+        setattr(cls, f"__{op}__", f)   # a plain function: ``a + b`` calls ``add(a, b)``
         setattr(cls, f"__r{op}__", (lambda f: lambda self, other: f(other, self))(f))
     for op, fname in _CMPOPS.items():
-        f = getattr(package, fname)
-        setattr(cls, f"__{op}__", (lambda f: lambda self, other: f(self, other))(f))
+        setattr(cls, f"__{op}__", getattr(package, fname))
     cls.__hash__ = None  # type: ignore[assignment]
 
 

@@ -50,7 +50,7 @@ from tracer import dtypes
 from tracer import primitives as P
 from tracer.ir import user_location
 from tracer.numpy import _elementwise as ew
-from tracer.numpy._core import asarray, convert, reshape_raw, result_type
+from tracer.numpy._core import asarray, convert, direct, host_value, reshape_raw, result_type
 from tracer.tracing import Tracer, bind
 
 __all__ = [
@@ -119,6 +119,20 @@ def _axes(axis: Any, ndim: int, scalar_axis_ok: bool = False) -> tuple[int, ...]
         except TypeError:
             pass
     return (_axis(axis, ndim),)
+
+
+# The eager shortcut of whole-array reductions: ``axes`` of an ``n``-d array.
+_ALL_AXES = [tuple(range(n)) for n in range(33)]
+
+
+def _whole_float(a: Any, axis: Any) -> Any:
+    """``a``'s NumPy value when the eager shortcut applies to reducing all of it:
+    a host Array, non-empty, of a float dtype (its own accumulator), ``axis=None``."""
+    if axis is None:
+        v = host_value(a)
+        if v is not None and v.size and v.dtype.kind == "f" and v.dtype.itemsize >= 4:
+            return v
+    return None
 
 
 def _count(shape: Sequence[int], axes: Sequence[int]) -> int:
@@ -244,6 +258,12 @@ def sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,  # noqa: A
     >>> tnp.sum(tnp.asarray([[1, 2], [3, 4]], dtype="int32"), axis=0)
     Array([4, 6], dtype=int64)
     """
+    if dtype is None and out is None and not keepdims and initial is None and where is None:
+        v = _whole_float(a, axis)
+        if v is not None:
+            r = direct(P.reduce_sum_p, v, axes=_ALL_AXES[v.ndim])
+            if r is not None:
+                return r
     _check_out("sum", out)
     _check_where("sum", where)
     x = asarray(a)
@@ -277,6 +297,12 @@ def prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
 
 def _extremum(name: str, is_max: bool, a: Any, axis: Any, out: Any, keepdims: bool,
               initial: Any, where: Any) -> Any:
+    if out is None and not keepdims and initial is None and where is None:
+        v = _whole_float(a, axis)
+        if v is not None:
+            r = direct(P.reduce_max_p if is_max else P.reduce_min_p, v, axes=_ALL_AXES[v.ndim])
+            if r is not None:
+                return r
     _check_out(name, out)
     _check_where(name, where)
     x = asarray(a)
@@ -335,6 +361,12 @@ def amin(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False,
 
 
 def _argreduce(name: str, p: P.Primitive, a: Any, axis: Any, out: Any, keepdims: bool) -> Any:
+    if out is None and not keepdims:
+        v = host_value(a)
+        if v is not None and v.ndim == 1 and v.size and (axis is None or axis == 0):
+            r = direct(p, v, axis=0, index_dtype=_INTP)
+            if r is not None:
+                return r
     _check_out(name, out)
     x = asarray(a)
     shape = tuple(x.shape)
@@ -440,6 +472,12 @@ def count_nonzero(a: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
 
 
 def _cumulative(name: str, p: P.Primitive, a: Any, axis: Any, dtype: Any, out: Any) -> Any:
+    if dtype is None and out is None and (axis is None or axis == 0):
+        v = host_value(a)
+        if v is not None and v.ndim == 1 and v.dtype.kind == "f":
+            r = direct(p, v, axis=0, reverse=False)
+            if r is not None:
+                return r
     _check_out(name, out)
     x = asarray(a)
     if axis is None or x.ndim == 0:
@@ -525,6 +563,12 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
     >>> tnp.mean(tnp.asarray([[1, 2], [3, 5]]), axis=0)
     Array([2. , 3.5], dtype=float64)
     """
+    if dtype is None and out is None and not keepdims and where is None:
+        v = _whole_float(a, axis)
+        if v is not None:
+            s = direct(P.reduce_sum_p, v, axes=_ALL_AXES[v.ndim])
+            if s is not None:
+                return direct(P.div_p, s._value, v.dtype.type(v.size))
     _check_out("mean", out)
     _check_where("mean", where)
     x = asarray(a)

@@ -34,8 +34,8 @@ from tracer import dtypes
 from tracer import primitives as P
 from tracer.errors import ConcretizationError, DataDependentShapeError, UnsupportedError
 from tracer.ir import user_location
-from tracer.numpy._core import (asarray, broadcast_to_raw, convert, normalize_axis,
-                                normalize_axes, reshape_raw)
+from tracer.numpy._core import (asarray, broadcast_to_raw, convert, direct, host_value,
+                                normalize_axes, normalize_axis, reshape_raw)
 from tracer.tracing import Tracer, bind
 
 __all__ = [
@@ -225,6 +225,12 @@ def reshape(a: Any, /, shape: Any, order: str = "C", *, copy: bool | None = None
     >>> tnp.reshape(tnp.arange(6), (2, -1)).shape
     (2, 3)
     """
+    if type(shape) is tuple and order == "C":
+        v = host_value(a)
+        if v is not None:   # the eager shortcut; NumPy resolves -1 as the general path does
+            r = direct(P.reshape_p, v, new_sizes=shape)
+            if r is not None:
+                return r
     x = asarray(a)
     if order == "C" and type(shape) is tuple and all(type(d) is int and d >= 0
                                                      for d in shape):
@@ -505,6 +511,20 @@ def concatenate(arrays: Any, /, axis: int | None = 0, out: Any = None, *, dtype:
     (3, 3)
     """
     _no_out(out, "concatenate")
+    if dtype is None and type(arrays) in (list, tuple) and len(arrays) > 1 \
+            and type(axis) is int:   # the eager shortcut: host arrays of one dtype and rank
+        v0 = host_value(arrays[0])
+        if v0 is not None and v0.ndim and -v0.ndim <= axis < v0.ndim:
+            vs = [v0]
+            d0, n0, A = v0.dtype, v0.ndim, type(arrays[0])
+            for x in arrays[1:]:
+                if type(x) is not A or x._value.dtype != d0 or x._value.ndim != n0:
+                    break
+                vs.append(x._value)
+            else:
+                r = direct(P.concatenate_p, *vs, dimension=axis % n0)
+                if r is not None:
+                    return r
     xs = [asarray(x) for x in _as_list(arrays, "concatenate")]
     if not xs:
         raise ValueError(f"tnp.concatenate: need at least one array to concatenate{_at()}")
