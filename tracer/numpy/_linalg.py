@@ -271,17 +271,15 @@ def dot(a: Any, b: Any, out: Any = None) -> Any:
     """
     va = host_value(a)
     if va is not None and type(b) is type(a) and out is None:
-        # the eager shortcut: same-dtype arrays whose shapes align
+        # the eager shortcut: same-dtype arrays, ``b`` 1-d or 2-d (misaligned shapes make
+        # the impl raise, and the general path below explains it)
         vb = b._value
-        nb = vb.ndim
-        if nb == 1 or nb == 2:
-            dt = va.dtype
-            if dt is vb.dtype and dt.kind in "fiu" and va.ndim \
-                    and va.shape[-1] == vb.shape[nb - 2]:
-                r = direct(P.dot_general_p, va, vb, preferred_element_type=None,
-                           dimension_numbers=_DOT_DN[va.ndim - 1])
-                if r is not None:
-                    return r
+        nb, na = vb.ndim, va.ndim
+        if (nb == 1 or nb == 2) and na and va.dtype is vb.dtype:
+            r = direct(P.dot_general_p, va, vb, preferred_element_type=None,
+                       dimension_numbers=_DOT_DN[na - 1])
+            if r is not None:
+                return r
     _no_out("dot", out)
     a, b = _promote(a, b)
     if a.ndim == 0 or b.ndim == 0:

@@ -514,11 +514,12 @@ def concatenate(arrays: Any, /, axis: int | None = 0, out: Any = None, *, dtype:
     if dtype is None and type(arrays) in (list, tuple) and len(arrays) > 1 \
             and type(axis) is int:   # the eager shortcut: host arrays of one dtype and rank
         v0 = host_value(arrays[0])
-        if v0 is not None and v0.ndim and -v0.ndim <= axis < v0.ndim:
+        n0 = 0 if v0 is None else v0.ndim
+        if n0 and -n0 <= axis < n0:   # (other ranks or shapes: the impl raises)
             vs = [v0]
-            d0, n0, A = v0.dtype, v0.ndim, type(arrays[0])
+            d0, A = v0.dtype, type(arrays[0])
             for x in arrays[1:]:
-                if type(x) is not A or x._value.dtype != d0 or x._value.ndim != n0:
+                if type(x) is not A or x._value.dtype is not d0:
                     break
                 vs.append(x._value)
             else:
