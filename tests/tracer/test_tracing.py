@@ -161,3 +161,26 @@ def test_tracer_attributes():
         return x
 
     make_graph(f)(np.ones((2, 3), np.float32))
+
+
+def test_recording_relaxes_young_gc_and_restores_it():
+    import gc
+
+    from tracer import tracing
+    before = gc.get_threshold()
+    seen = []
+
+    def f(x):
+        seen.append(gc.get_threshold()[0])
+        return tnp.sin(x)
+
+    make_graph(f)(np.ones(3))
+    assert seen == [max(before[0], tracing._GC_YOUNG_WHILE_RECORDING)]
+    assert gc.get_threshold() == before
+
+    def bad(x):
+        raise KeyError("boom")
+
+    with pytest.raises(KeyError):
+        make_graph(bad)(np.ones(3))
+    assert gc.get_threshold() == before
