@@ -36,12 +36,27 @@ class Array(ArrayMethods):
     __hash__ = None  # type: ignore[assignment]
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached when a slot is empty: ``_value`` is emptied by ``mark_donated``.
-        if name == "_value" and _is_donated(self):
-            raise DonatedArrayError(
-                f"this Array was donated to {_donated_slot.__get__(self, Array)} and its "
-                f"buffer may have been reused; it cannot be used anymore (used at "
-                f"{user_location()}). Keep a copy, or drop the argument from donate_argnums")
+        # Only reached when a slot is empty.  ``_value`` is empty in a device-resident
+        # result of ``jit`` (only ``_buf`` is set: the call did not wait for the device)
+        # until first read, and after ``mark_donated``.
+        if name == "_value":
+            if _is_donated(self):
+                raise DonatedArrayError(
+                    f"this Array was donated to {_donated_slot.__get__(self, Array)} and its "
+                    f"buffer may have been reused; it cannot be used anymore (used at "
+                    f"{user_location()}). Keep a copy, or drop the argument from "
+                    f"donate_argnums")
+            try:
+                buf = _buf_slot.__get__(self, Array)
+            except AttributeError:
+                pass
+            else:
+                v = np.asarray(buf)   # waits for the device; zero-copy from a CPU buffer
+                if v.flags.writeable:
+                    v = v.view()
+                    v.flags.writeable = False
+                _value_slot.__set__(self, v)
+                return v
         raise AttributeError(f"'Array' object has no attribute {name!r}")
 
     def __init__(self, value: Any):
@@ -76,9 +91,31 @@ class Array(ArrayMethods):
 
     @property
     def device(self) -> str:
-        return "cpu:numpy"
+        """Where the values live: ``"cpu:numpy"`` (host memory, the NumPy backend), or
+        the XLA device holding a buffer of them (``"cpu:0"``, ``"cuda:0"``, ...)."""
+        try:
+            d = _buf_slot.__get__(self, Array).devices()
+        except AttributeError:
+            return "cpu:numpy"
+        d = next(iter(d))
+        return f"{d.platform}:{d.id}"
+
+    @property
+    def is_device_resident(self) -> bool:
+        """True while the values are only on the device (not yet read on the host)."""
+        try:
+            _value_slot.__get__(self, Array)
+        except AttributeError:
+            return not _is_donated(self)
+        return False
 
     def block_until_ready(self) -> Array:
+        """Wait until the device has computed this Array (as ``jax.Array``'s)."""
+        try:
+            buf = _buf_slot.__get__(self, Array)
+        except AttributeError:
+            return self
+        buf.block_until_ready()
         return self
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
@@ -170,6 +207,8 @@ class DonatedArrayError(GraphjitError, RuntimeError):
 
 
 _donated_slot = Array.__dict__["_donated"]
+_buf_slot = Array.__dict__["_buf"]
+_value_slot = Array.__dict__["_value"]
 
 
 def _is_donated(a: Array) -> bool:

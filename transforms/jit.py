@@ -56,8 +56,9 @@ from tracer import dtypes
 from tracer.errors import GraphjitError
 from tracer.ir import ClosedGraph, user_location
 from tracer import primitives as P
+from tracer import tracing as _tracing
 from tracer.ir import Graph
-from tracer.tracing import (EAGER, Tracer, _abstractify, bind, current_context, eval_graph,
+from tracer.tracing import (EAGER, Tracer, _abstractify, bind, eval_graph,
                             make_graph)
 from transforms.jvp import jvp_rules
 from transforms.remat import rematerialize, tangent_graph
@@ -87,12 +88,19 @@ class CompileRecord:
     seconds: float
 
 
+_buf_of = Array.__dict__["_buf"].__get__   # the slot itself (no ``__getattr__``)
+
+
 def _leaf_sig(x: Any) -> Sig:
     """``(shape, dtype, weak_type)`` of one argument leaf, cheaply."""
     t = type(x)
     if t is Array:
-        v = x._value
-        return (v.shape, v.dtype, False)
+        try:   # the device buffer first: a device-resident result has no host value yet
+            b = _buf_of(x, Array)
+        except AttributeError:
+            v = x._value   # (a donated Array raises DonatedArrayError here)
+            return (v.shape, v.dtype, False)
+        return (b.shape, b.dtype, False)
     if t is np.ndarray:
         return (x.shape, x.dtype, False)
     dt = _PY_SCALARS.get(t)
@@ -112,6 +120,23 @@ def _leaf_sig(x: Any) -> Sig:
     return (a.shape, a.dtype, a.weak_type)
 
 
+def _buffered_sig(x: Any) -> Sig | None:
+    """``_leaf_sig`` of an ``Array`` whose device buffer is kept; None for anything else."""
+    if type(x) is Array:
+        try:
+            b = _buf_of(x, Array)
+        except AttributeError:
+            return None
+        return (b.shape, b.dtype, False)
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _flat_tree(n: int, single: bool = False) -> Any:
+    """The pytree structure of ``(args, {})`` for ``n`` array leaves (or of one leaf)."""
+    return _flatten(0 if single else (tuple(range(n)), {}))[1]
+
+
 def _fmt_sig(s: Sig) -> str:
     dims = ",".join(map(str, s[0]))
     return f"{'weak ' if s[2] else ''}{s[1].name}[{dims}]"
@@ -129,6 +154,11 @@ class _Entry:
 
     def __call__(self, leaves: Sequence[Any]) -> Any:
         return tree_util.tree_unflatten(self.out_tree, self.run(leaves))
+
+    @functools.cached_property
+    def single_out(self) -> bool:
+        """The function returns one array (not a container of them)."""
+        return self.out_tree == _flat_tree(1, single=True)
 
 
 @dataclass
@@ -182,6 +212,9 @@ class Jitted:
         self.static_argnames = tuple(sorted(names))
         self._no_statics = not nums and not names
         self._cache: dict[tuple, _Entry] = {}
+        # The same entries for calls of positional device-buffered Arrays only, keyed by
+        # their signatures alone (no pytree flattening on the hottest path).
+        self._flat_cache: dict[tuple, _Entry] = {}
         self._last_key: tuple | None = None
         self._last_paths: list[str] = []
         self.compile_log: list[CompileRecord] = []
@@ -198,12 +231,21 @@ class Jitted:
         return len(self.compile_log)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if current_context() is not EAGER:
+        if _tracing._current is not EAGER:
             return self._inline(args, kwargs)
         if self._no_statics:
+            if not kwargs:
+                entry = self._flat_cache.get(tuple(map(_buffered_sig, args)))
+                if entry is not None:
+                    out = entry.run(args)
+                    return out[0] if entry.single_out else _unflatten(entry.out_tree, out)
             leaves, tree = _flatten((args, kwargs))
-            entry = self._cache.get((tree, tuple([_leaf_sig(x) for x in leaves])))
+            sigs = tuple(map(_leaf_sig, leaves))
+            entry = self._cache.get((tree, sigs))
             if entry is not None:
+                if not kwargs and len(leaves) == len(args) and None not in map(
+                        _buffered_sig, args) and tree == _flat_tree(len(args)):
+                    self._flat_cache[sigs] = entry
                 return _unflatten(entry.out_tree, entry.run(leaves))
         call = self._split(args, kwargs)
         entry = self._cache.get(call.key)
@@ -371,6 +413,7 @@ class Jitted:
     def clear_cache(self) -> None:
         """Forget the compiled executables (the compile log stays)."""
         self._cache.clear()
+        self._flat_cache.clear()
         self._last_key = None
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
@@ -467,6 +510,7 @@ def _xla_runner(exe: Any, cg: ClosedGraph, device: Any) -> Callable[[Sequence[An
     avals = [(a.shape, np.dtype(a.dtype)) for a in cg.graph.in_avals]
     puts = runtime.single_putters(avals, device)
     execute = runtime.executor(exe, [(a.shape, a.dtype) for a in cg.graph.out_avals], device)
+    parts = getattr(execute, "parts", None)   # (execute_sharded, C++ result handlers)
     asarray, new = np.asarray, object.__new__
     keep = device is None
     # positions where an Array's own buffer can be used as is (same dtype as the input)
@@ -476,24 +520,30 @@ def _xla_runner(exe: Any, cg: ClosedGraph, device: Any) -> Callable[[Sequence[An
         nonlocal reuse
         if reuse is None:
             reuse = [keep and _leaf_sig(x)[1] == dt for x, (_, dt) in zip(leaves, avals)]
-        bufs = list(consts)
+        bufs = [*consts]
         for x, put, r in zip(leaves, puts, reuse):
             if type(x) is not Array:
                 bufs.append(put(x))
             elif r:
-                b = getattr(x, "_buf", None)
-                if b is None or b.is_deleted():
+                try:   # (a donated Array has lost its buffer: ``x._value`` raises)
+                    bufs.append(_buf_of(x, Array))
+                except AttributeError:
                     b = x._buf = put(x._value)
-                bufs.append(b)
+                    bufs.append(b)
             else:
                 bufs.append(put(x._value))
         res = []
-        for o in execute(bufs):
-            a = new(Array)
-            a._value = asarray(o)
-            if keep:
+        if keep:   # device-resident results: the call returns without waiting for them
+            for o in (execute(bufs) if parts is None
+                      else parts[0](bufs).consume_with_handlers(parts[1])):
+                a = new(Array)
                 a._buf = o
-            res.append(a)
+                res.append(a)
+        else:
+            for o in execute(bufs):
+                a = new(Array)
+                a._value = asarray(o)
+                res.append(a)
         return res
     return run
 

@@ -247,4 +247,5 @@ def executor(executable: Any, out_avals: Sequence[tuple[tuple[int, ...], np.dtyp
 
     def call_fast(buffers: list[Any]) -> list[Any]:
         return run(buffers).consume_with_handlers(handlers)
+    call_fast.parts = (run, handlers)  # type: ignore[attr-defined]  # to inline the call
     return call_fast
