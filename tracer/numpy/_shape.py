@@ -510,22 +510,22 @@ def concatenate(arrays: Any, /, axis: int | None = 0, out: Any = None, *, dtype:
     >>> tnp.concatenate([tnp.ones((2, 3)), tnp.zeros((1, 3))]).shape
     (3, 3)
     """
-    _no_out(out, "concatenate")
-    if dtype is None and type(arrays) in (list, tuple) and len(arrays) > 1 \
-            and type(axis) is int:   # the eager shortcut: host arrays of one dtype and rank
-        v0 = host_value(arrays[0])
-        n0 = 0 if v0 is None else v0.ndim
-        if n0 and -n0 <= axis < n0:   # (other ranks or shapes: the impl raises)
-            vs = [v0]
-            d0, A = v0.dtype, type(arrays[0])
-            for x in arrays[1:]:
+    if out is None and dtype is None and type(axis) is int and type(arrays) in (list, tuple):
+        # the eager shortcut: host arrays of one dtype (other ranks or shapes: the impl
+        # raises, and the general path below explains it)
+        v0 = host_value(arrays[0]) if len(arrays) > 1 else None
+        if v0 is not None and v0.ndim and -v0.ndim <= axis < v0.ndim:
+            A, d0 = type(arrays[0]), v0.dtype
+            vs = []
+            for x in arrays:
                 if type(x) is not A or x._value.dtype is not d0:
                     break
                 vs.append(x._value)
             else:
-                r = direct(P.concatenate_p, *vs, dimension=axis % n0)
+                r = direct(P.concatenate_p, *vs, dimension=axis % v0.ndim)
                 if r is not None:
                     return r
+    _no_out(out, "concatenate")
     xs = [asarray(x) for x in _as_list(arrays, "concatenate")]
     if not xs:
         raise ValueError(f"tnp.concatenate: need at least one array to concatenate{_at()}")
