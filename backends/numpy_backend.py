@@ -764,6 +764,9 @@ def _check_arg(a: Any) -> Any:
 
 def eager_bind(prim: P.Primitive, args: Sequence[Any], params: dict) -> Any:
     """Run one primitive now on NumPy values; results are ``backends.Array``."""
+    if prim is P.call_p and params.get("backend") == "xla":
+        from backends.xla.calls import run_call   # a jitted function's graph: compiled
+        return run_call([_check_arg(a) for a in args], params)
     vals = [a._value if type(a) is Array else _check_arg(a) for a in args]
     impl = impls.get(prim)
     if impl is None:

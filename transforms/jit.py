@@ -45,6 +45,7 @@ import inspect
 import logging
 import os
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -215,6 +216,8 @@ class Jitted:
         # The same entries for calls of positional device-buffered Arrays only, keyed by
         # their signatures alone (no pytree flattening on the hottest path).
         self._flat_cache: dict[tuple, _Entry] = {}
+        # graphs bound as ``call`` equations under other transforms, per signature
+        self._inline_cache: dict[tuple, tuple] = {}
         self._last_key: tuple | None = None
         self._last_paths: list[str] = []
         self.compile_log: list[CompileRecord] = []
@@ -294,12 +297,24 @@ class Jitted:
         return str(where)
 
     def _inline(self, args: tuple, kwargs: dict) -> Any:
-        """Under another transform: record the graph and bind one ``call`` equation."""
+        """Under another transform: record the graph and bind one ``call`` equation.
+
+        The graph is kept per input signature (as the compiled executables are), so
+        an eager ``grad(jit(f))`` loop traces ``f`` once and its ``call`` runs a cached
+        executable; graphs that captured an outer transform's tracers are not kept.
+        """
         call = self._split(args, kwargs)
-        cg = make_graph(self.fun, call.nums, self.static_argnames)(*args, **kwargs)
-        g, consts = _hoist(cg)
-        outs = bind(P.call_p, *consts, *call.leaves, graph=g, name=self.__name__)
-        return tree_util.tree_unflatten(cg.out_tree, outs)
+        held = self._inline_cache.get(call.key)
+        if held is None:
+            cg = make_graph(self.fun, call.nums, self.static_argnames)(*args, **kwargs)
+            g, consts = _hoist(cg)
+            held = (g, consts, cg.out_tree)
+            if not any(type(c) is Tracer for c in consts):
+                self._inline_cache[call.key] = held
+        g, consts, out_tree = held
+        outs = bind(P.call_p, *consts, *call.leaves, graph=g, name=self.__name__,
+                    backend=self.backend, device=self.device)
+        return tree_util.tree_unflatten(out_tree, outs)
 
     # -- compiling -----------------------------------------------------------
 
@@ -318,7 +333,7 @@ class Jitted:
         hits = runtime.cache_stats()["disk_hits"]
         exe = runtime.compile(text, self.device)
         self.disk_cache_hits += runtime.cache_stats()["disk_hits"] - hits
-        run = _donating(_xla_runner(exe, cg, self.device), donated, self.__name__)
+        run = _donating(runtime.array_runner(exe, cg, self.device), donated, self.__name__)
         return _Entry(run, cg.out_tree, cg, exe, text)
 
     def _compile(self, call: _Call, args: tuple, kwargs: dict) -> _Entry:
@@ -414,6 +429,7 @@ class Jitted:
         """Forget the compiled executables (the compile log stays)."""
         self._cache.clear()
         self._flat_cache.clear()
+        self._inline_cache.clear()
         self._last_key = None
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
@@ -454,7 +470,7 @@ class Lowered:
     def compile(self) -> Compiled:
         from backends.xla import runtime
         exe = runtime.compile(self.text, self.jitted.device)
-        run = _donating(_xla_runner(exe, self.graph, self.jitted.device),
+        run = _donating(runtime.array_runner(exe, self.graph, self.jitted.device),
                         self.jitted._donated_leaves(self._call), self.jitted.__name__)
         entry = _Entry(run, self.graph.out_tree, self.graph, exe, self.text)
         return Compiled(self.jitted, entry, self._call)
@@ -495,57 +511,6 @@ class Compiled:
         """XLA's memory statistics (argument, output, temp sizes in bytes)."""
         from backends.xla import runtime
         return runtime.memory_analysis(self._entry.executable)
-
-
-def _xla_runner(exe: Any, cg: ClosedGraph, device: Any) -> Callable[[Sequence[Any]], list]:
-    """Leaves in, ``Array`` results out: the hot path of a cached call.
-
-    An ``Array`` argument is put on the device once: its buffer is kept on it
-    (``Array._buf``, default device only), and results keep the buffer they
-    view (``np.asarray`` of a CPU buffer is zero-copy), so feeding results back
-    in (a training loop) copies nothing.
-    """
-    from backends.xla import runtime
-    consts = runtime.device_put_many(cg.consts, device)
-    avals = [(a.shape, np.dtype(a.dtype)) for a in cg.graph.in_avals]
-    puts = runtime.single_putters(avals, device)
-    execute = runtime.executor(exe, [(a.shape, a.dtype) for a in cg.graph.out_avals], device)
-    parts = getattr(execute, "parts", None)   # (execute_sharded, C++ result handlers)
-    asarray, new = np.asarray, object.__new__
-    keep = device is None
-    # positions where an Array's own buffer can be used as is (same dtype as the input)
-    reuse: list[bool] | None = None
-
-    def run(leaves: Sequence[Any]) -> list[Any]:
-        nonlocal reuse
-        if reuse is None:
-            reuse = [keep and _leaf_sig(x)[1] == dt for x, (_, dt) in zip(leaves, avals)]
-        bufs = [*consts]
-        for x, put, r in zip(leaves, puts, reuse):
-            if type(x) is not Array:
-                bufs.append(put(x))
-            elif r:
-                try:   # (a donated Array has lost its buffer: ``x._value`` raises)
-                    bufs.append(_buf_of(x, Array))
-                except AttributeError:
-                    b = x._buf = put(x._value)
-                    bufs.append(b)
-            else:
-                bufs.append(put(x._value))
-        res = []
-        if keep:   # device-resident results: the call returns without waiting for them
-            for o in (execute(bufs) if parts is None
-                      else parts[0](bufs).consume_with_handlers(parts[1])):
-                a = new(Array)
-                a._buf = o
-                res.append(a)
-        else:
-            for o in execute(bufs):
-                a = new(Array)
-                a._value = asarray(o)
-                res.append(a)
-        return res
-    return run
 
 
 def _donating(run: Callable[[Sequence[Any]], list], donated: Sequence[int],
@@ -635,27 +600,76 @@ def _hoist(cg: ClosedGraph) -> tuple[ClosedGraph, list[Any]]:
             list(cg.consts))
 
 
+# Graphs derived from a held graph, kept per (graph, what they depend on) so that an
+# eager loop binds the same graph objects, whose executables backends.xla.calls keeps.
+_DERIVED: weakref.WeakKeyDictionary[ClosedGraph, dict] = weakref.WeakKeyDictionary()
+
+
+def _derived(graph: ClosedGraph, key: tuple, make: Callable[[], tuple]) -> tuple:
+    per = _DERIVED.get(graph)
+    if per is None:
+        per = _DERIVED[graph] = {}
+    got = per.get(key)
+    if got is None:
+        got = make()
+        if not any(type(c) is Tracer for c in got[1]):
+            per[key] = got
+    return got
+
+
 def _call_jvp(primals: Sequence[Any], tangents: Sequence[Any], out: Sequence[Any], *,
-              graph: ClosedGraph, name: str) -> list:
+              graph: ClosedGraph, name: str, backend: str = "xla", device: Any = None) -> list:
     nonzeros = [t is not None for t in tangents]
     tg, consts, out_nz = tangent_graph(graph, nonzeros)
     g, more = _hoist(tg) if tg.graph.constvars else (tg, [])
     t_outs = iter(bind(P.call_p, *more, *consts, *primals,
-                       *[t for t in tangents if t is not None], graph=g, name=f"jvp({name})"))
+                       *[t for t in tangents if t is not None], graph=g, name=f"jvp({name})",
+                       backend=backend, device=device))
     return [next(t_outs) if nz else None for nz in out_nz]
 
 
 def _call_vjp(cts: Sequence[Any], primals: Sequence[Any], out: Sequence[Any],
-              needs: Sequence[bool], *, graph: ClosedGraph, name: str) -> list:
+              needs: Sequence[bool], *, graph: ClosedGraph, name: str, backend: str = "xla",
+              device: Any = None) -> list:
+    """The backward pass of the held graph as one ``call`` of its backward graph
+    ``(*primals, *outs, *nonzero cts) -> nonzero input cotangents`` (compiled when
+    run eagerly with the XLA backend; recorded as one equation under a recorder)."""
     g = graph.graph
-    return backward_pass(g, rematerialize(g, primals, out, cts, needs), cts, needs)
+    ct_avals = tuple(None if c is None else _abstractify(c) for c in cts)
+    needs = tuple(bool(n) for n in needs)
+
+    def make() -> tuple:
+        n_in, n_out = len(g.invars), len(g.outvars)
+        mask: list[bool] = []
+
+        def bwd(*xs: Any) -> list:
+            ps, os_, rest = xs[:n_in], xs[n_in:n_in + n_out], iter(xs[n_in + n_out:])
+            cs = [None if a is None else next(rest) for a in ct_avals]
+            res = backward_pass(g, rematerialize(g, ps, os_, cs, needs), cs, needs)
+            mask[:] = [r is not None for r in res]
+            return [r for r in res if r is not None]
+
+        avals = [*g.in_avals, *g.out_avals, *[a for a in ct_avals if a is not None]]
+        bg, consts = _hoist(make_graph(bwd)(*avals))
+        return bg, consts, tuple(mask)
+
+    bg, consts, mask = _derived(graph, ("vjp", needs, ct_avals), make)
+    res = iter(bind(P.call_p, *consts, *primals, *out, *[c for c in cts if c is not None],
+                    graph=bg, name=f"transpose({name})", backend=backend, device=device))
+    return [next(res) if m else None for m in mask]
 
 
 def _call_batch(axis_size: int, vals: Sequence[Any], dims: Sequence[int | None], *,
-                graph: ClosedGraph, name: str) -> tuple[list[Any], list[int | None]]:
-    bg, out_dims = batch_graph(graph, list(dims), axis_size)
-    g, consts = _hoist(bg)
-    outs = bind(P.call_p, *consts, *vals, graph=g, name=f"vmap({name})")
+                graph: ClosedGraph, name: str, backend: str = "xla", device: Any = None
+                ) -> tuple[list[Any], list[int | None]]:
+    def make() -> tuple:
+        bg, out_dims = batch_graph(graph, list(dims), axis_size)
+        g, consts = _hoist(bg)
+        return g, consts, tuple(out_dims)
+
+    g, consts, out_dims = _derived(graph, ("vmap", tuple(dims), axis_size), make)
+    outs = bind(P.call_p, *consts, *vals, graph=g, name=f"vmap({name})", backend=backend,
+                device=device)
     return list(outs), list(out_dims)
 
 

@@ -249,3 +249,67 @@ def executor(executable: Any, out_avals: Sequence[tuple[tuple[int, ...], np.dtyp
         return run(buffers).consume_with_handlers(handlers)
     call_fast.parts = (run, handlers)  # type: ignore[attr-defined]  # to inline the call
     return call_fast
+
+
+def array_runner(exe: Any, cg: Any, device: Any = None) -> Callable[[Sequence[Any]], list]:
+    """Leaves in, ``Array`` results out: the hot path of a cached ``jit`` call (and of
+    an eager ``call`` equation).
+
+    An ``Array`` argument is put on the device once: its buffer is kept on it
+    (``Array._buf``, default device only), and results keep the buffer they
+    view (``np.asarray`` of a CPU buffer is zero-copy), so feeding results back
+    in (a training loop) copies nothing.
+    """
+    from backends.array import Array
+    _buf_of = Array.__dict__["_buf"].__get__   # the slot itself (no ``__getattr__``)
+    consts = device_put_many(cg.consts, device)
+    avals = [(a.shape, np.dtype(a.dtype)) for a in cg.graph.in_avals]
+    puts = single_putters(avals, device)
+    execute = executor(exe, [(a.shape, a.dtype) for a in cg.graph.out_avals], device)
+    parts = getattr(execute, "parts", None)   # (execute_sharded, C++ result handlers)
+    asarray, new = np.asarray, object.__new__
+    keep = device is None
+    # positions where an Array's own buffer can be used as is (same dtype as the input)
+    reuse: list[bool] | None = None
+
+    def run(leaves: Sequence[Any]) -> list[Any]:
+        nonlocal reuse
+        if reuse is None:
+            reuse = [keep and _leaf_dtype(x) == dt for x, (_, dt) in zip(leaves, avals)]
+        bufs = [*consts]
+        for x, put, r in zip(leaves, puts, reuse):
+            if type(x) is not Array:
+                bufs.append(put(x))
+            elif r:
+                try:   # (a donated Array has lost its buffer: ``x._value`` raises)
+                    bufs.append(_buf_of(x, Array))
+                except AttributeError:
+                    b = x._buf = put(x._value)
+                    bufs.append(b)
+            else:
+                bufs.append(put(x._value))
+        res = []
+        if keep:   # device-resident results: the call returns without waiting for them
+            for o in (execute(bufs) if parts is None
+                      else parts[0](bufs).consume_with_handlers(parts[1])):
+                a = new(Array)
+                a._buf = o
+                res.append(a)
+        else:
+            for o in execute(bufs):
+                a = new(Array)
+                a._value = asarray(o)
+                res.append(a)
+        return res
+    return run
+
+
+def _leaf_dtype(x: Any) -> Any:
+    """A leaf's dtype without reading a device-resident Array back to the host."""
+    buf = getattr(x, "_buf", None)
+    if buf is not None:
+        return np.dtype(buf.dtype)
+    try:
+        return x.dtype
+    except AttributeError:   # a Python scalar
+        return np.asarray(x).dtype
