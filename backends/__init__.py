@@ -13,7 +13,7 @@ import numpy as np
 
 from tracer import tracing as _tracing
 
-from backends.array import Array, wrap
+from backends.array import Array, DeviceArray, wrap
 from backends import numpy_backend
 from backends.numpy_backend import impls
 
@@ -26,6 +26,7 @@ def _register_with_tnp() -> None:
     from tracer.numpy import _core
     _core._backend = sys.modules[__name__]
     _core._ARRAY[0] = Array
+    _core._ARRAY[1] = DeviceArray
     _core._IMPLS.update(impls)
 
 
@@ -59,12 +60,28 @@ def device_put(x: Any, device: Any = None) -> Array:
     dtype('float64')
     """
     from backends.xla import runtime
+    from backends.xla.eager import committed
     value = x._value if type(x) is Array else np.asarray(x)
     buf = runtime.device_put(value, device)
+    if committed(device):   # eager ops on it run on its device
+        out = object.__new__(DeviceArray)
+        out._buf = buf
+        return out
     out = wrap(np.asarray(buf))
     if device is None or device == runtime.devices()[0]:
         out._buf = buf  # jit reuses buffers on the default device only
     return out
 
 
-__all__ = ["Array", "default_backend", "device_put", "devices", "impls", "numpy_backend"]
+def set_eager_device_execution(mode: str) -> str:
+    """Where eager ops on XLA CPU buffers run: ``"auto"`` (default; the NumPy backend,
+    which reads them without a copy, while accelerator buffers are ``DeviceArray``s
+    whose ops run on their device) or ``"xla"`` (CPU results are ``DeviceArray``s too
+    and their ops compile, as on a GPU).  Returns the previous mode.  Affects arrays
+    made afterwards.  Also set by ``GRAPHJIT_EAGER_DEVICE_EXECUTION``."""
+    from backends.xla.eager import set_eager_device_execution as _set
+    return _set(mode)
+
+
+__all__ = ["Array", "DeviceArray", "default_backend", "device_put", "devices", "impls",
+           "numpy_backend", "set_eager_device_execution"]

@@ -39,6 +39,8 @@ class Array(ArrayMethods):
         # Only reached when a slot is empty.  ``_value`` is empty in a device-resident
         # result of ``jit`` (only ``_buf`` is set: the call did not wait for the device)
         # until first read, and after ``mark_donated``.
+        if name == "_buf" and _is_donated(self):
+            name = "_value"   # (explained below)
         if name == "_value":
             if _is_donated(self):
                 raise DonatedArrayError(
@@ -202,6 +204,47 @@ class Array(ArrayMethods):
         return (Array, (self._value,))
 
 
+class DeviceArray(Array):
+    """An ``Array`` committed to an XLA device: eager ops on it run on that device,
+    through cached single-primitive executables (computation follows data), and its
+    values come to the host only when read (``np.asarray``, printing, ``.tolist()``).
+
+    ``jit`` results and ``device_put`` values are DeviceArrays on accelerators (and
+    on the XLA CPU device with ``backends.set_eager_device_execution("xla")``); XLA
+    CPU buffers are host memory, so by default ops on them run on the NumPy backend.
+    """
+
+    __slots__ = ()
+
+    # Shape and dtype come from the device buffer: no wait for the values.
+    @property
+    def aval(self) -> ShapedArray:
+        b = self._buf
+        return ShapedArray(tuple(b.shape), np.dtype(b.dtype))
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self._buf.shape)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(self._buf.dtype)
+
+    @property
+    def ndim(self) -> int:
+        return self._buf.ndim
+
+    @property
+    def size(self) -> int:
+        return self._buf.size
+
+    def __repr__(self) -> str:
+        return super().__repr__().replace("Array(", "DeviceArray(", 1)
+
+    def __reduce__(self) -> tuple:
+        return (Array, (self._value,))
+
+
 class DonatedArrayError(GraphjitError, RuntimeError):
     """An ``Array`` was used after it was donated to a jitted call (``donate_argnums``)."""
 
@@ -238,7 +281,7 @@ def is_donated(a: Array) -> bool:
 
 
 def _to_numpy(tree: Any) -> Any:
-    return tree_util.tree_map(lambda x: x._value if type(x) is Array else x, tree)
+    return tree_util.tree_map(lambda x: x._value if isinstance(x, Array) else x, tree)
 
 
 def _has_tracer(tree: Any) -> bool:

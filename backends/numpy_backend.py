@@ -18,7 +18,7 @@ from tracer import primitives as P
 from tracer.errors import EscapedTracerError
 from tracer.ir import ClosedGraph
 from tracer.tracing import Tracer, eval_graph
-from backends.array import Array, wrap
+from backends.array import Array, DeviceArray, wrap
 
 impls: dict[P.Primitive, Callable[..., Any]] = {}
 
@@ -755,10 +755,17 @@ def _eager_error(prim: P.Primitive, vals: Sequence[Any], params: dict,
     return type(err)(f"{err}\n  (in {prim.name} at {user_location()})")
 
 
+class _OnDevice(Exception):
+    """An operand is a DeviceArray: the op runs on its device (backends.xla.eager)."""
+
+
 def _check_arg(a: Any) -> Any:
-    if type(a) is Tracer:
+    t = type(a)
+    if t is Tracer:
         from tracer.tracing import _escaped
         raise _escaped(a)
+    if t is DeviceArray:
+        raise _OnDevice
     return a
 
 
@@ -766,8 +773,15 @@ def eager_bind(prim: P.Primitive, args: Sequence[Any], params: dict) -> Any:
     """Run one primitive now on NumPy values; results are ``backends.Array``."""
     if prim is P.call_p and params.get("backend") == "xla":
         from backends.xla.calls import run_call   # a jitted function's graph: compiled
-        return run_call([_check_arg(a) for a in args], params)
-    vals = [a._value if type(a) is Array else _check_arg(a) for a in args]
+        for a in args:
+            if type(a) is Tracer:
+                _check_arg(a)   # (raises: an escaped tracer)
+        return run_call(args, params)
+    try:
+        vals = [a._value if type(a) is Array else _check_arg(a) for a in args]
+    except _OnDevice:   # computation follows data: a single-primitive executable
+        from backends.xla.eager import run_primitive
+        return run_primitive(prim, args, params)
     impl = impls.get(prim)
     if impl is None:
         from tracer.errors import MissingRuleError

@@ -52,7 +52,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from jax import tree_util
 
-from backends.array import Array, mark_donated, wrap
+from backends.array import Array, DeviceArray, mark_donated, wrap
 from tracer import dtypes
 from tracer.errors import GraphjitError
 from tracer.ir import ClosedGraph, user_location
@@ -95,7 +95,7 @@ _buf_of = Array.__dict__["_buf"].__get__   # the slot itself (no ``__getattr__``
 def _leaf_sig(x: Any) -> Sig:
     """``(shape, dtype, weak_type)`` of one argument leaf, cheaply."""
     t = type(x)
-    if t is Array:
+    if t is Array or t is DeviceArray:
         try:   # the device buffer first: a device-resident result has no host value yet
             b = _buf_of(x, Array)
         except AttributeError:
@@ -123,7 +123,8 @@ def _leaf_sig(x: Any) -> Sig:
 
 def _buffered_sig(x: Any) -> Sig | None:
     """``_leaf_sig`` of an ``Array`` whose device buffer is kept; None for anything else."""
-    if type(x) is Array:
+    t = type(x)
+    if t is Array or t is DeviceArray:
         try:
             b = _buf_of(x, Array)
         except AttributeError:
@@ -324,7 +325,7 @@ class Jitted:
     def _build(self, cg: ClosedGraph, donated: Sequence[int] = ()) -> _Entry:
         if self.backend == "numpy":
             def run_numpy(leaves: Sequence[Any]) -> list[Any]:
-                return [o if type(o) is Array else wrap(np.asarray(o))
+                return [o if isinstance(o, Array) else wrap(np.asarray(o))
                         for o in eval_graph(cg, *leaves)]
             return _Entry(run_numpy, cg.out_tree, cg)
         from backends.xla import runtime
@@ -524,7 +525,7 @@ def _donating(run: Callable[[Sequence[Any]], list], donated: Sequence[int],
         where = None
         for i in donated:
             x = leaves[i]
-            if type(x) is Array:
+            if isinstance(x, Array):
                 where = where or f"jit({name}) at {user_location()}"
                 mark_donated(x, where)
         return outs

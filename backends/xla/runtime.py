@@ -251,7 +251,8 @@ def executor(executable: Any, out_avals: Sequence[tuple[tuple[int, ...], np.dtyp
     return call_fast
 
 
-def array_runner(exe: Any, cg: Any, device: Any = None) -> Callable[[Sequence[Any]], list]:
+def array_runner(exe: Any, cg: Any, device: Any = None, committed: bool | None = None
+                 ) -> Callable[[Sequence[Any]], list]:
     """Leaves in, ``Array`` results out: the hot path of a cached ``jit`` call (and of
     an eager ``call`` equation).
 
@@ -260,8 +261,12 @@ def array_runner(exe: Any, cg: Any, device: Any = None) -> Callable[[Sequence[An
     view (``np.asarray`` of a CPU buffer is zero-copy), so feeding results back
     in (a training loop) copies nothing.
     """
-    from backends.array import Array
+    from backends.array import Array, DeviceArray
+    from backends.xla.eager import committed as _committed
     _buf_of = Array.__dict__["_buf"].__get__   # the slot itself (no ``__getattr__``)
+    # results: DeviceArrays (eager ops follow them to the device), or host Arrays
+    out_type = DeviceArray if (_committed(device) if committed is None else committed) \
+        else Array
     consts = device_put_many(cg.consts, device)
     avals = [(a.shape, np.dtype(a.dtype)) for a in cg.graph.in_avals]
     puts = single_putters(avals, device)
@@ -278,7 +283,10 @@ def array_runner(exe: Any, cg: Any, device: Any = None) -> Callable[[Sequence[An
             reuse = [keep and _leaf_dtype(x) == dt for x, (_, dt) in zip(leaves, avals)]
         bufs = [*consts]
         for x, put, r in zip(leaves, puts, reuse):
-            if type(x) is not Array:
+            t = type(x)
+            if t is DeviceArray:
+                bufs.append(_buf_of(x, Array))   # (its device's: eager checks, XLA too)
+            elif t is not Array:
                 bufs.append(put(x))
             elif r:
                 try:   # (a donated Array has lost its buffer: ``x._value`` raises)
@@ -289,10 +297,11 @@ def array_runner(exe: Any, cg: Any, device: Any = None) -> Callable[[Sequence[An
             else:
                 bufs.append(put(x._value))
         res = []
-        if keep:   # device-resident results: the call returns without waiting for them
+        if keep or out_type is DeviceArray:
+            # device-resident results: the call returns without waiting for them
             for o in (execute(bufs) if parts is None
                       else parts[0](bufs).consume_with_handlers(parts[1])):
-                a = new(Array)
+                a = new(out_type)
                 a._buf = o
                 res.append(a)
         else:

@@ -32,11 +32,12 @@ def _be() -> Any:
     if _backend is None:
         _backend = importlib.import_module("backends")
         _ARRAY[0] = _backend.Array
+        _ARRAY[1] = _backend.DeviceArray
     return _backend
 
 
-def array_type() -> type:
-    return _be().Array
+def array_type(device: bool = False) -> type:
+    return _be().DeviceArray if device else _be().Array
 
 
 def is_arraylike(x: Any) -> bool:
@@ -45,8 +46,14 @@ def is_arraylike(x: Any) -> bool:
         x, (np.generic, *_PY_SCALARS))
 
 
+def is_array(x: Any) -> bool:
+    """A graphjit ``Array`` (host) or ``DeviceArray``."""
+    t = type(x)
+    return t is _ARRAY[0] or t is _ARRAY[1]
+
+
 def _contains_traced(x: Any) -> bool:
-    if type(x) is Tracer or type(x) is array_type():
+    if type(x) is Tracer or is_array(x):
         return True
     if isinstance(x, (list, tuple)):
         return builtins.any(_contains_traced(e) for e in x)
@@ -60,7 +67,7 @@ def asarray(a: Any, dtype: Any = None, order: Any = None, *, copy: Any = None) -
     dtype('float64')
     """
     t = type(a)
-    if t is Tracer or (_backend is not None and t is _backend.Array):
+    if t is Tracer or (_backend is not None and (t is _ARRAY[0] or t is _ARRAY[1])):
         if dtype is not None:
             dt = dtypes.canonicalize(dtype)
             if dt != a.dtype:
@@ -105,7 +112,7 @@ def convert(x: Any, dtype: np.dtype) -> Any:
         return np.asarray(x, dtype=dtype)[()] if dtype.kind != "V" else x
     if isinstance(x, np.generic):
         return x if x.dtype == dtype else np.asarray(x).astype(dtype)[()]
-    if t is not Tracer and not (_backend is not None and t is _backend.Array):
+    if t is not Tracer and not (_backend is not None and (t is _ARRAY[0] or t is _ARRAY[1])):
         x = asarray(x)
     if x.dtype == dtype:  # (a weak value of the right dtype needs no equation)
         return x
@@ -175,8 +182,7 @@ def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
             args = tuple(convert(asarray(a), dt) for a in args)
         dts = resolve(np_ufunc, args)
         conv = [convert(a, d) for a, d in zip(args, dts)]
-        Array = array_type()
-        if not builtins.any(type(c) is Tracer or type(c) is Array for c in conv):
+        if not builtins.any(type(c) is Tracer or is_array(c) for c in conv):
             conv[0] = asarray(conv[0])
         return impl(*conv)
 
@@ -291,8 +297,9 @@ def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
     return fn
 
 
-# backends.Array, filled in when the backend loads (a list so closures see it)
-_ARRAY: list[Any] = [None]
+# backends.Array and backends.DeviceArray, filled in when the backend loads (a list so
+# closures see them)
+_ARRAY: list[Any] = [None, None]
 
 
 def prim1(p: P.Primitive) -> Callable[[Any], Any]:

@@ -604,7 +604,7 @@ _DUS_COMBINE = {P.scatter_add_p: P.add_p, P.scatter_mul_p: P.mul_p, P.scatter_mi
 def _as_update(values: Any, dtype: np.dtype) -> Any:
     """Update values in ``dtype`` (NumPy inputs stay static constants)."""
     t = type(values)
-    if t is Tracer or t is array_type():
+    if t is Tracer or t is array_type() or t is array_type(device=True):
         return convert(values, dtype)
     if isinstance(values, (list, tuple)) and _has_tracer(values):
         return convert(asarray(values), dtype)
