@@ -21,7 +21,7 @@ def test_result_is_device_resident_until_read() -> None:
     f = jit(_f)
     a = np.linspace(0.0, 1.0, 5, dtype=np.float32)
     r = f(a, a + 1)
-    assert type(r) is Array and r.is_device_resident
+    assert isinstance(r, Array) and r.is_device_resident
     assert r.device == f"{jax.devices('cpu')[0].platform}:0"
     assert r.shape == (5,) and r.dtype == np.float32
     np.testing.assert_allclose(np.asarray(r), np.sin(a * (a + 1)), rtol=1e-6)
