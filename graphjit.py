@@ -8,7 +8,8 @@ import sys as _sys
 
 import backends
 import tracer.numpy as numpy
-from backends import Array, default_backend, device_put, devices
+from backends import (Array, DeviceArray, default_backend, device_put, devices,
+                      set_eager_device_execution)
 from tracer import (ClosedGraph, ConcretizationError, EscapedTracerError, Graph,
                     ShapedArray, ShapeError, UnsupportedError, eval_graph, lax, make_graph,
                     named_scope, nn, typecheck)
@@ -23,7 +24,8 @@ for _name, _mod in (("numpy", numpy), ("lax", lax), ("nn", nn)):
     _sys.modules[f"{__name__}.{_name}"] = _mod
 
 __all__ = [
-    "Array", "default_backend", "device_put", "devices",
+    "Array", "DeviceArray", "default_backend", "device_put", "devices",
+    "set_eager_device_execution",
     "ClosedGraph", "ConcretizationError", "EscapedTracerError", "Graph",
     "ShapeError", "ShapedArray", "UnsupportedError", "backends", "eval_graph", "lax",
     "make_graph", "named_scope", "nn", "numpy", "typecheck",
