@@ -107,7 +107,7 @@ def run(depth: int = 3, width: int = 512, batch: int = 128, repeats: int = 7,
     p_g = step_g(p_g, x_g, y_g)  # parameters that jit made, as in a training loop
     p_j = step_j(p_j, x_j, y_j)
     t = round_robin({
-        "graphjit jit": lambda: step_g(p_g, x_g, y_g),
+        "graphjit jit": lambda: _block(step_g(p_g, x_g, y_g)),
         "jax.jit": lambda: _block(step_j(p_j, x_j, y_j)),
         "graphjit eager (NumPy)": lambda: eager(p_g, x_g, y_g),
     }, repeats=repeats, number=mlp_number)
