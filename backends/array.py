@@ -241,6 +241,12 @@ class DeviceArray(Array):
     def __repr__(self) -> str:
         return super().__repr__().replace("Array(", "DeviceArray(", 1)
 
+    def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._buf.__dlpack__(*args, **kwargs)   # the device buffer, not a host copy
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return self._buf.__dlpack_device__()
+
     def __reduce__(self) -> tuple:
         return (Array, (self._value,))
 

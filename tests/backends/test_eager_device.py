@@ -128,3 +128,10 @@ def test_auto_mode_keeps_cpu_results_on_the_numpy_backend():
         backends.set_eager_device_execution(prev)
     with pytest.raises(ValueError, match="auto"):
         backends.set_eager_device_execution("gpu")
+
+
+def test_dlpack_exports_the_device_buffer(on_device):
+    d = backends.device_put(np.arange(4.0))
+    assert d.__dlpack_device__() == d._buf.__dlpack_device__()
+    np.testing.assert_array_equal(np.from_dlpack(d), np.arange(4.0))
+    assert d.is_device_resident   # exported without a host read
