@@ -24,6 +24,7 @@ import numpy as np
 from jax import tree_util
 
 from tracer import primitives as P
+from tracer import tracing as _tracing
 from tracer.errors import GraphjitError, MissingRuleError
 from tracer.ir import ClosedGraph, Graph, Literal, ShapedArray, user_location
 from tracer.tracing import Tracer, api_boundary, bind, make_graph
@@ -79,6 +80,19 @@ def defbroadcasting(prim: P.Primitive) -> None:
     """
     def rule(axis_size: int, vals: Sequence[Any], dims: Sequence[int | None],
              **params: Any) -> tuple[Any, int]:
+        # The common case first: batched operands all at axis 0 with one example rank,
+        # unbatched ones no longer than it -- nothing moves, the output is batched at 0.
+        rank = -1
+        for v, d in zip(vals, dims):
+            if d is not None:
+                r = v.ndim - 1
+                if d != 0 or (rank >= 0 and r != rank):
+                    break
+                rank = r
+        else:
+            if all(d is not None or getattr(v, "ndim", 0) <= rank
+                   for v, d in zip(vals, dims)):
+                return bind(prim, *vals, **params), 0
         shapes = [tuple(aval(v).shape) for v in vals]
         # per-example rank and tail of every operand (tail None: unbatched)
         ranks = [len(s) - (d is not None) for s, d in zip(shapes, dims)]
@@ -166,13 +180,12 @@ def batch_walk(graph: Graph, consts: Sequence[Any], args: Sequence[Any],
             return a.val, None
         return env[id(a)]
 
-    from tracer import tracing
-    prev = tracing._source_override
+    prev = _tracing._source_override
     try:
         for e in graph.eqns:
             vals, ds = zip(*[read(a) for a in e.inputs]) if e.inputs else ((), ())
-            if all(d is None for d in ds):
-                tracing._source_override = e.source
+            if ds.count(None) == len(ds):
+                _tracing._source_override = e.source
                 out = bind(e.prim, *vals, **e.params)
                 outs = out if e.prim.multiple_results else [out]
                 out_dims = [None] * len(outs)
@@ -182,13 +195,16 @@ def batch_walk(graph: Graph, consts: Sequence[Any], args: Sequence[Any],
                     raise MissingRuleError(
                         f"vmap: no batching rule for primitive '{e.prim.name}' "
                         f"(transforms.vmap.batch_rules); it comes from {e.source}")
-                tracing._source_override = e.source.derived(e.id, "vmap")
+                _tracing._source_override = e.source.derived(e.id, "vmap")
                 out, od = rule(axis_size, list(vals), list(ds), **e.params)
                 outs, out_dims = (out, od) if e.prim.multiple_results else ([out], [od])
-            for v, x, d in safe_zip(list(e.outputs), list(outs), list(out_dims)):
+            if len(outs) != len(e.outputs) or len(out_dims) != len(outs):
+                raise BatchingError(f"vmap: the rule of {e.prim.name} returned "
+                                    f"{len(outs)} outputs for {len(e.outputs)}")
+            for v, x, d in zip(e.outputs, outs, out_dims):
                 env[id(v)] = (x, d)
     finally:
-        tracing._source_override = prev
+        _tracing._source_override = prev
     res = [read(a) for a in graph.outvars]
     return [r[0] for r in res], [r[1] for r in res]
 

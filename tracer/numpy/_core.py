@@ -277,6 +277,14 @@ def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
                 if not ax.weak_type and not ay.weak_type and ax.dtype == ay.dtype \
                         and _keeps((ax.dtype, ax.dtype)):
                     return impl(x, y)
+            elif tx is Tracer and (ty is _ARRAY[0] or ty is _ARRAY[1]):   # traced (op) const
+                ax = x._var.aval
+                if not ax.weak_type and ax.dtype == y.dtype and _keeps((ax.dtype, ax.dtype)):
+                    return impl(x, y)
+            elif ty is Tracer and (tx is _ARRAY[0] or tx is _ARRAY[1]):
+                ay = y._var.aval
+                if not ay.weak_type and ay.dtype == x.dtype and _keeps((ay.dtype, ay.dtype)):
+                    return impl(x, y)
             elif (ty is float or ty is int) and tx is Tracer:
                 ax = x._var.aval
                 if not ax.weak_type and ax.dtype.kind == "f" and _keeps((ax.dtype,) * 2):

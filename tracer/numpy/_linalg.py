@@ -43,9 +43,9 @@ from tracer import dtypes
 from tracer import primitives as P
 from tracer.errors import ShapeError, UnsupportedError
 from tracer.ir import user_location
-from tracer.numpy._core import (asarray, convert, direct, host_value, normalize_axis,
-                               reshape_raw, result_type)
-from tracer.tracing import bind
+from tracer.numpy._core import (asarray, convert, direct, host_value, is_array,
+                               normalize_axis, reshape_raw, result_type)
+from tracer.tracing import Tracer, bind
 
 __all__ = [
     "dot", "vdot", "matmul", "inner", "outer", "tensordot", "einsum", "kron", "cross",
@@ -75,6 +75,11 @@ def _sum(x: Any, axes: Sequence[int]) -> Any:
 
 def _promote(*xs: Any, dtype: Any = None) -> list[Any]:
     """Operands as arrays of one dtype: NumPy's result type (or ``dtype``)."""
+    if dtype is None and len(xs) == 2:   # the common case: two strong arrays of one dtype
+        a, b = xs
+        if (type(a) is Tracer or is_array(a)) and (type(b) is Tracer or is_array(b)) \
+                and not a.weak_type and not b.weak_type and a.dtype == b.dtype:
+            return [a, b]
     dt = result_type(*xs) if dtype is None else dtypes.canonicalize(dtype)
     return [convert(asarray(x), dt) for x in xs]
 
