@@ -15,7 +15,7 @@ import numpy as np
 from jax import tree_util
 
 from tracer.errors import GraphjitError, UnsupportedError
-from tracer.ir import ShapedArray, user_location
+from tracer.ir import ShapedArray, strong_aval, user_location
 from tracer.numpy import ArrayMethods
 from tracer.tracing import Tracer
 
@@ -69,7 +69,7 @@ class Array(ArrayMethods):
     @property
     def aval(self) -> ShapedArray:
         v = self._value
-        return ShapedArray(v.shape, v.dtype)
+        return strong_aval(v.shape, v.dtype)
 
     @property
     def shape(self) -> tuple[int, ...]:

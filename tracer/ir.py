@@ -91,6 +91,20 @@ def dtype_short_name(dtype: np.dtype) -> str:
     return _SHORT.get(dtype.name, dtype.name)
 
 
+_INTERNED: dict[tuple, ShapedArray] = {}
+
+
+def strong_aval(shape: tuple[int, ...], dtype: np.dtype) -> ShapedArray:
+    """``ShapedArray(shape, dtype)`` of a concrete array, interned (avals are
+    immutable; the eager and forwarding paths ask for the same few many times)."""
+    a = _INTERNED.get((shape, dtype))
+    if a is None:
+        if len(_INTERNED) > 4096:
+            _INTERNED.clear()
+        a = _INTERNED[(shape, dtype)] = ShapedArray(shape, dtype)
+    return a
+
+
 def aval_of_value(x: Any) -> ShapedArray:
     """The aval of a concrete value (Python scalars are weak)."""
     t = type(x)
@@ -100,7 +114,7 @@ def aval_of_value(x: Any) -> ShapedArray:
     if aval is not None:
         return aval
     x = np.asarray(x)
-    return ShapedArray(x.shape, x.dtype)
+    return strong_aval(x.shape, x.dtype)
 
 
 # ---------------------------------------------------------------------------

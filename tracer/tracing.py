@@ -34,7 +34,8 @@ from jax import tree_util
 from tracer import dtypes
 from tracer.errors import ConcretizationError, EscapedTracerError, GraphjitError, ShapeError
 from tracer.ir import (ClosedGraph, Equation, Graph, Literal, Params, ShapedArray, Source,
-                       Var, aval_of_value, is_internal_file, user_location, user_source)
+                       Var, aval_of_value, is_internal_file, strong_aval, user_location,
+                       user_source)
 from tracer.primitives import Primitive
 
 # ---------------------------------------------------------------------------
@@ -378,7 +379,7 @@ def _value_aval(x: Any) -> ShapedArray:
         return x._var.aval
     v = getattr(x, "_value", None)   # backends.Array: read the NumPy buffer directly
     if v is not None:
-        return ShapedArray(v.shape, v.dtype)
+        return strong_aval(v.shape, v.dtype)
     return aval_of_value(x)
 
 
