@@ -215,6 +215,7 @@ class DeviceArray(Array):
     """
 
     __slots__ = ()
+    on_device = True   # (the class says so: tracing reads avals without a host read)
 
     # Shape and dtype come from the device buffer: no wait for the values.
     @property

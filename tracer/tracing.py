@@ -377,6 +377,8 @@ def _value_aval(x: Any) -> ShapedArray:
     """The aval of a value a parent context returned (tracer or concrete array)."""
     if type(x) is Tracer:
         return x._var.aval
+    if getattr(type(x), "on_device", False):   # backends.DeviceArray: no host read
+        return x.aval
     v = getattr(x, "_value", None)   # backends.Array: read the NumPy buffer directly
     if v is not None:
         return strong_aval(v.shape, v.dtype)

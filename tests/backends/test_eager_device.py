@@ -135,3 +135,12 @@ def test_dlpack_exports_the_device_buffer(on_device):
     assert d.__dlpack_device__() == d._buf.__dlpack_device__()
     np.testing.assert_array_equal(np.from_dlpack(d), np.arange(4.0))
     assert d.is_device_resident   # exported without a host read
+
+
+def test_grad_of_jit_keeps_device_results_on_the_device(on_device):
+    f = jit(lambda x: tnp.sin(x) * x)
+    x = backends.device_put(np.linspace(0, 1, 4))
+    g = grad(lambda x: tnp.sum(f(x)))(x)
+    assert type(g) is DeviceArray
+    np.testing.assert_allclose(np.asarray(g), np.cos(np.linspace(0, 1, 4)) * np.linspace(0, 1, 4)
+                               + np.sin(np.linspace(0, 1, 4)), rtol=1e-12)
