@@ -46,6 +46,8 @@ def compile(module_text: str, device: Any = None, platform: str | None = None) -
     dev = device if device is not None else c.devices()[0]
     devs = xc.DeviceList((dev,))
     options = xc.CompileOptions()
+    # one replica, one partition, on ``dev`` (without it XLA assigns the first device)
+    options.device_assignment = xc.DeviceAssignment.create(np.array([[dev.id]]))
     cache_dir = compilation_cache_dir()
     if cache_dir is None:
         _stats["compiles"] += 1
@@ -261,6 +263,8 @@ def array_runner(exe: Any, cg: Any, device: Any = None, committed: bool | None =
     view (``np.asarray`` of a CPU buffer is zero-copy), so feeding results back
     in (a training loop) copies nothing.
     """
+    from jax.errors import JaxRuntimeError
+
     from backends.array import Array, DeviceArray
     from backends.xla.eager import committed as _committed
     _buf_of = Array.__dict__["_buf"].__get__   # the slot itself (no ``__getattr__``)
@@ -285,7 +289,11 @@ def array_runner(exe: Any, cg: Any, device: Any = None, committed: bool | None =
         for x, put, r in zip(leaves, puts, reuse):
             t = type(x)
             if t is DeviceArray:
-                bufs.append(_buf_of(x, Array))   # (its device's: eager checks, XLA too)
+                try:
+                    bufs.append(_buf_of(x, Array))   # on its device (checked by XLA)
+                except AttributeError:
+                    x._value   # noqa: B018  (a donated DeviceArray: raises DonatedArrayError)
+                    raise
             elif t is not Array:
                 bufs.append(put(x))
             elif r:
@@ -297,20 +305,36 @@ def array_runner(exe: Any, cg: Any, device: Any = None, committed: bool | None =
             else:
                 bufs.append(put(x._value))
         res = []
+        try:
+            outs = execute(bufs) if parts is None \
+                else parts[0](bufs).consume_with_handlers(parts[1])
+        except JaxRuntimeError as e:
+            if "is on device" not in str(e):
+                raise
+            raise _device_mismatch(e, device) from None
         if keep or out_type is DeviceArray:
             # device-resident results: the call returns without waiting for them
-            for o in (execute(bufs) if parts is None
-                      else parts[0](bufs).consume_with_handlers(parts[1])):
+            for o in outs:
                 a = new(out_type)
                 a._buf = o
                 res.append(a)
         else:
-            for o in execute(bufs):
+            for o in outs:
                 a = new(Array)
                 a._value = asarray(o)
                 res.append(a)
         return res
     return run
+
+
+def _device_mismatch(err: Exception, device: Any) -> Exception:
+    from backends.xla.eager import DeviceMismatchError
+    from tracer.ir import user_location
+    dev = device if device is not None else client().devices()[0]
+    return DeviceMismatchError(
+        f"an argument is a DeviceArray on another device than the one this executable "
+        f"runs on ({dev.platform}:{dev.id}) (at {user_location()}); move it with "
+        f"backends.device_put(x, device), or pass device= to jit. ({err})")
 
 
 def _leaf_dtype(x: Any) -> Any:
