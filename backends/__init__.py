@@ -61,8 +61,10 @@ def device_put(x: Any, device: Any = None) -> Array:
     """
     from backends.xla import runtime
     from backends.xla.eager import committed
-    value = x._value if type(x) is Array else np.asarray(x)
-    buf = runtime.device_put(value, device)
+    if type(x) is DeviceArray:   # device to device, without a host round trip
+        buf = runtime.device_put_buffer(x._buf, device)
+    else:
+        buf = runtime.device_put(x._value if type(x) is Array else np.asarray(x), device)
     if committed(device):   # eager ops on it run on its device
         out = object.__new__(DeviceArray)
         out._buf = buf

@@ -148,6 +148,12 @@ def device_put(x: Any, device: Any = None) -> Any:
         return jax.device_put(np.asarray(x), device)
 
 
+def device_put_buffer(buf: Any, device: Any = None) -> Any:
+    """A device buffer moved (or copied) to ``device`` without a host round trip."""
+    import jax
+    return jax.device_put(buf, device if device is not None else client().devices()[0])
+
+
 def execute(executable: Any, buffers: Sequence[Any]) -> list[Any]:
     """Run on device buffers; returns the output device buffers."""
     res = executable.execute_sharded(list(buffers))

@@ -32,6 +32,9 @@ SCRIPT = textwrap.dedent('''
     assert r.device == "cpu:1", r.device
     np.testing.assert_allclose(np.asarray(r), 2 * np.arange(3.0))
     np.testing.assert_allclose(np.asarray(g(np.ones(3))), 2.0)   # host input: put on d1
+    moved = backends.device_put(a, d1)
+    assert moved.device == "cpu:1" and a.is_device_resident   # (no host read of a)
+    np.testing.assert_allclose(np.asarray(g(moved)), 2.0)
     try:
         g(a)  # jit mix
     except DeviceMismatchError as e:
