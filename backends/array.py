@@ -138,11 +138,9 @@ class Array(ArrayMethods):
         return self._value.__dlpack_device__()
 
     def __repr__(self) -> str:
-        r = np.array2string(self._value, separator=", ", prefix="Array(")
-        dt = self._value.dtype
-        if dt in (np.float64, np.int64, np.bool_) and self._value.size:
-            return f"Array({r}, dtype={dt.name})"
-        return f"Array({r}, dtype={dt.name})"
+        name = type(self).__name__   # Array or DeviceArray
+        r = np.array2string(self._value, separator=", ", prefix=f"{name}(")
+        return f"{name}({r}, dtype={self._value.dtype.name})"
 
     def __str__(self) -> str:
         return str(self._value)
@@ -238,9 +236,6 @@ class DeviceArray(Array):
     @property
     def size(self) -> int:
         return self._buf.size
-
-    def __repr__(self) -> str:
-        return super().__repr__().replace("Array(", "DeviceArray(", 1)
 
     def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
         return self._buf.__dlpack__(*args, **kwargs)   # the device buffer, not a host copy
