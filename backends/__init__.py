@@ -36,6 +36,7 @@ _register_with_tnp()
 def devices(platform: str | None = None) -> list[Any]:
     """The XLA devices of ``platform`` (default: the best available, GPU first).
 
+    >>> import backends
     >>> backends.devices()[0].platform in ("cpu", "gpu", "cuda", "tpu", "rocm")
     True
     """
@@ -55,6 +56,7 @@ def device_put(x: Any, device: Any = None) -> Array:
 
     The dtype is kept (float64 stays float64, unlike ``jax.device_put`` without x64).
 
+    >>> import backends
     >>> a = backends.device_put(np.arange(3.0))
     >>> np.asarray(a).dtype
     dtype('float64')
