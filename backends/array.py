@@ -215,6 +215,13 @@ class DeviceArray(Array):
     __slots__ = ()
     on_device = True   # (the class says so: tracing reads avals without a host read)
 
+    def __init__(self, value: Any, device: Any = None):
+        from backends.xla import runtime
+        if isinstance(value, DeviceArray):
+            self._buf = runtime.device_put_buffer(value._buf, device)
+        else:
+            self._buf = runtime.device_put(np.asarray(value), device)
+
     # Shape and dtype come from the device buffer: no wait for the values.
     @property
     def aval(self) -> ShapedArray:

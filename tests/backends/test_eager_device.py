@@ -144,3 +144,10 @@ def test_grad_of_jit_keeps_device_results_on_the_device(on_device):
     assert type(g) is DeviceArray
     np.testing.assert_allclose(np.asarray(g), np.cos(np.linspace(0, 1, 4)) * np.linspace(0, 1, 4)
                                + np.sin(np.linspace(0, 1, 4)), rtol=1e-12)
+
+
+def test_device_array_constructor_puts_on_the_device():
+    d = DeviceArray([1.0, 2.0])
+    assert d.is_device_resident and d.dtype == np.float64 and d.shape == (2,)
+    assert type(tnp.sin(d)) is DeviceArray   # (whatever the mode: its type says where)
+    np.testing.assert_allclose(np.asarray(DeviceArray(d)), [1.0, 2.0])
