@@ -449,10 +449,27 @@ def _filter_traceback(tb: types.TracebackType | None) -> types.TracebackType | N
     return new
 
 
+def wraps(fun: Callable) -> Callable[[Any], Any]:
+    """``functools.wraps`` that copies a function's identity and nothing of its state.
+
+    The name, qualname, module, docstring and annotations are copied and
+    ``__wrapped__`` is set; ``fun.__dict__`` is *not* merged in. A transformed
+    function's wrapper must never carry the wrapped object's own attributes: a
+    ``Jitted`` keeps its function and caches in its ``__dict__``, and copying them
+    onto ``jit(grad(jitted))`` made the outer ``jit`` run the inner function.
+    """
+    return functools.wraps(fun, updated=())
+
+
+def update_wrapper(wrapper: Any, fun: Callable) -> Any:
+    """:func:`wraps` for an object that is built around ``fun`` (``Jitted``, ``custom_jvp``)."""
+    return functools.update_wrapper(wrapper, fun, updated=())
+
+
 def api_boundary(fn: Callable) -> Callable:
     """Hide graphjit's internal frames from tracebacks of the errors users see
     (set GRAPHJIT_TRACEBACK_FILTERING=off to keep them)."""
-    @functools.wraps(fn)
+    @wraps(fn)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         __tracebackhide__ = True  # noqa: F841  (pytest)
         try:

@@ -8,7 +8,6 @@ function itself runs once, define-by-run; only the derivative walk is batched).
 """
 from __future__ import annotations
 
-import functools
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -16,7 +15,7 @@ from jax import tree_util
 
 from tracer import dtypes
 from tracer.ir import user_location
-from tracer.tracing import api_boundary
+from tracer.tracing import api_boundary, wraps
 from transforms.jvp import linearize
 from transforms.util import aval
 from transforms.vjp import vjp
@@ -66,7 +65,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     """
     nums, single = _argnums_tuple(argnums)
 
-    @functools.wraps(fun)
+    @wraps(fun)
     @api_boundary
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums_n = _normalize_nums(nums, len(args))
@@ -111,7 +110,7 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     """
     vg = value_and_grad(fun, argnums, has_aux, allow_int)
 
-    @functools.wraps(fun)
+    @wraps(fun)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         (v, g) = vg(*args, **kwargs)
         if has_aux:
@@ -190,7 +189,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     """
     nums, single = _argnums_tuple(argnums)
 
-    @functools.wraps(fun)
+    @wraps(fun)
     @api_boundary
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums_n = _normalize_nums(nums, len(args))
@@ -260,7 +259,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     """
     nums, single = _argnums_tuple(argnums)
 
-    @functools.wraps(fun)
+    @wraps(fun)
     @api_boundary
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums_n = _normalize_nums(nums, len(args))

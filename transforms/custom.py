@@ -75,7 +75,8 @@ from jax import tree_util
 from tracer import primitives as P
 from tracer.ir import ShapedArray, aval_of_value
 from tracer.lax import _lead, _trace_to_graph, stop_gradient
-from tracer.tracing import EAGER, Tracer, api_boundary, bind, current_context
+from tracer.tracing import (EAGER, Tracer, api_boundary, bind, current_context,
+                            update_wrapper)
 
 __all__ = ["custom_jvp", "custom_vjp", "CallSpec"]
 
@@ -237,7 +238,7 @@ class custom_jvp:
     """
 
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
-        functools.update_wrapper(self, fun)
+        update_wrapper(self, fun)
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.jvp: Callable | None = None
@@ -323,7 +324,7 @@ class custom_vjp:
     """
 
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
-        functools.update_wrapper(self, fun)
+        update_wrapper(self, fun)
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.fwd: Callable | None = None

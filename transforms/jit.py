@@ -60,7 +60,7 @@ from tracer import primitives as P
 from tracer import tracing as _tracing
 from tracer.ir import Graph
 from tracer.tracing import (EAGER, Tracer, _abstractify, bind, eval_graph,
-                            make_graph)
+                            make_graph, update_wrapper)
 from transforms.jvp import jvp_rules
 from transforms.remat import rematerialize, tangent_graph
 from transforms.vjp import backward_pass, vjp_rules
@@ -222,7 +222,7 @@ class Jitted:
         self._last_key: tuple | None = None
         self._last_paths: list[str] = []
         self.compile_log: list[CompileRecord] = []
-        functools.update_wrapper(self, fun)
+        update_wrapper(self, fun)
 
     # -- the call path ---------------------------------------------------------
 

@@ -82,8 +82,14 @@ def jvp_walk(graph: Graph, value_of: Callable[[Any], Any],
              tangents_in: Sequence[Any]) -> list[Any]:
     """Tangents of ``graph``'s outputs given its inputs' tangents (None = zero).
 
-    ``value_of(atom)`` gives the primal value of any atom of the graph.
+    ``value_of(atom)`` gives the primal value of any atom of the graph. Only the
+    equations the outputs depend on are differentiated: a forwarding recorder also
+    holds what the function computed but did not return, and forward mode of such
+    an equation may not exist (``jacfwd(jacrev(f))`` of a ``custom_vjp`` function
+    records the call's primal output, which the gradient never reads; as in JAX,
+    only its ``fwd`` and ``bwd`` are differentiated).
     """
+    live = _live_equations(graph)
     t_env: dict[int, Any] = {}
     for v, t in safe_zip(graph.invars, list(tangents_in)):
         if t is not None:
@@ -91,7 +97,9 @@ def jvp_walk(graph: Graph, value_of: Callable[[Any], Any],
     from tracer import tracing
     prev = tracing._source_override
     try:
-        for e in graph.eqns:
+        for e, needed in safe_zip(graph.eqns, live):
+            if not needed:
+                continue
             ts = [None if type(a) is Literal else t_env.get(id(a)) for a in e.inputs]
             if all(t is None for t in ts):
                 continue
@@ -110,6 +118,18 @@ def jvp_walk(graph: Graph, value_of: Callable[[Any], Any],
     finally:
         tracing._source_override = prev
     return [None if type(a) is Literal else t_env.get(id(a)) for a in graph.outvars]
+
+
+def _live_equations(graph: Graph) -> list[bool]:
+    """Per equation, whether the graph's outputs depend on it (one backward sweep)."""
+    needed = {id(v) for v in graph.outvars if type(v) is not Literal}
+    live = [False] * len(graph.eqns)
+    for i in range(len(graph.eqns) - 1, -1, -1):
+        e = graph.eqns[i]
+        if any(id(o) in needed for o in e.outputs):
+            live[i] = True
+            needed.update(id(a) for a in e.inputs if type(a) is not Literal)
+    return live
 
 
 def record(fun: Callable, flat_args: Sequence[Any], in_tree: Any) -> tuple[Recorder, list,

@@ -56,7 +56,8 @@ from tracer import dtypes
 from tracer import primitives as P
 from tracer.ir import ClosedGraph, Graph, Literal, ShapedArray, Var, aval_of_value
 from tracer.lax import _lead, _trace_to_graph
-from tracer.tracing import EAGER, Tracer, api_boundary, bind, bind_params, current_context
+from tracer.tracing import (EAGER, Tracer, api_boundary, bind, bind_params, current_context,
+                            wraps)
 from transforms.custom import _is_array
 
 __all__ = ["checkpoint", "remat", "checkpoint_policies", "rematerialize", "bind_checkpoint"]
@@ -346,7 +347,7 @@ def checkpoint(fun: Callable | None = None, *, prevent_cse: bool = True,
     pol = nothing_saveable if policy is None else policy
     name = getattr(fun, "__name__", "fun")
 
-    @functools.wraps(fun)
+    @wraps(fun)
     @api_boundary
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_context() is EAGER:

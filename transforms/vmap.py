@@ -17,7 +17,6 @@ primitives, never a Python loop over the batch.
 """
 from __future__ import annotations
 
-import functools
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -27,7 +26,7 @@ from tracer import primitives as P
 from tracer import tracing as _tracing
 from tracer.errors import GraphjitError, MissingRuleError
 from tracer.ir import ClosedGraph, Graph, Literal, ShapedArray, user_location
-from tracer.tracing import Tracer, api_boundary, bind, make_graph
+from tracer.tracing import Tracer, api_boundary, bind, make_graph, wraps
 from transforms.util import aval, safe_zip
 
 batch_rules: dict[P.Primitive, Callable[..., Any]] = {}
@@ -263,7 +262,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
 
-    @functools.wraps(fun)
+    @wraps(fun)
     @api_boundary
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if isinstance(in_axes, tuple) and len(in_axes) != len(args):
