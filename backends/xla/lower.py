@@ -63,30 +63,28 @@ def dense_literal(value: Any, a: ShapedArray) -> str:
     if a.dtype == np.bool_:
         s = "true" if bool(v) else "false"
     elif a.dtype.kind == "f" or a.dtype == dtypes.bfloat16:
-        f = float(v)
-        if np.isnan(f):
-            s = _nan_hex(a.dtype)
-        elif np.isinf(f):
-            s = _inf_hex(a.dtype, f > 0)
-        else:
-            s = repr(f)
-            if "e" not in s and "." not in s:
-                s += ".0"
+        s = float_literal(v)
     else:
         s = str(int(v))
     return f"dense<{s}> : {tensor_type(a)}"
 
 
-def _nan_hex(dt: np.dtype) -> str:
-    return {"float16": "0x7E00", "float32": "0x7FC00000", "float64": "0x7FF8000000000000",
-            "bfloat16": "0x7FC0"}[np.dtype(dt).name]
+def float_literal(v: np.generic) -> str:
+    """A float scalar as an MLIR float literal that parses back to the same bits.
 
-
-def _inf_hex(dt: np.dtype, pos: bool) -> str:
-    h = {"float16": ("0x7C00", "0xFC00"), "float32": ("0x7F800000", "0xFF800000"),
-         "float64": ("0x7FF0000000000000", "0xFFF0000000000000"),
-         "bfloat16": ("0x7F80", "0xFF80")}[np.dtype(dt).name]
-    return h[0] if pos else h[1]
+    MLIR's decimal form needs a ``.`` before the exponent (``1e-06`` is rejected,
+    ``1.0e-06`` is not), so finite IEEE values print in scientific notation with
+    the shortest digits that round-trip in their own dtype; NaN, infinities and
+    the dtypes NumPy cannot format (bfloat16, float8) print as their bit pattern
+    in hex, which MLIR reads as the exact bits.
+    """
+    dt = v.dtype
+    if dt in (np.float16, np.float32, np.float64) and np.isfinite(v):
+        s = np.format_float_scientific(v, unique=True, trim="0")
+        if dt.type(float(s)).tobytes() == v.tobytes():
+            return s
+    bits = v.view(np.dtype(f"u{dt.itemsize}"))
+    return f"0x{int(bits):0{2 * dt.itemsize}X}"
 
 
 def _loc(src: Source | None) -> str:
