@@ -213,16 +213,20 @@ class Jitted:
         self.static_argnums = tuple(sorted(nums))
         self.static_argnames = tuple(sorted(names))
         self._no_statics = not nums and not names
-        self._cache: dict[tuple, _Entry] = {}
-        # The same entries for calls of positional device-buffered Arrays only, keyed by
-        # their signatures alone (no pytree flattening on the hottest path).
-        self._flat_cache: dict[tuple, _Entry] = {}
-        # graphs bound as ``call`` equations under other transforms, per signature
-        self._inline_cache: dict[tuple, tuple] = {}
+        self.__name__ = _fun_name(fun)
+        update_wrapper(self, fun)
+        # The caches belong to the function, not to this object: ``jit(f)(x)`` written
+        # inline in a loop compiles once (as in JAX). Per (function, options):
+        #   _cache: entries per call key; _flat_cache: the same entries for calls of
+        #   positional device-buffered Arrays only, keyed by their signatures alone (no
+        #   pytree flattening on the hottest path); _inline_cache: graphs bound as
+        #   ``call`` equations under other transforms; compile_log: every compile.
+        options = (self.static_argnums, self.static_argnames, self.donate_argnums,
+                   self.backend, _hashable(device))
+        self._cache, self._flat_cache, self._inline_cache, self.compile_log = \
+            _function_caches(fun, options)
         self._last_key: tuple | None = None
         self._last_paths: list[str] = []
-        self.compile_log: list[CompileRecord] = []
-        update_wrapper(self, fun)
 
     # -- the call path ---------------------------------------------------------
 
@@ -544,6 +548,42 @@ def compilation_cache_stats() -> dict[str, int]:
     """This process's XLA ``compiles`` and persistent-cache ``disk_hits``/``disk_misses``."""
     from backends.xla import runtime
     return runtime.cache_stats()
+
+
+_FUNCTION_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _function_caches(fun: Callable, options: tuple) -> tuple[dict, dict, dict, list]:
+    """The caches of ``fun`` jitted with ``options``, shared by every ``jit(fun, ...)``.
+
+    Held weakly by the function (they go when it goes). A callable that cannot be
+    weakly referenced or hashed gets caches of its own, as does a bound method (a
+    new object at every attribute access).
+    """
+    fresh: tuple[dict, dict, dict, list] = ({}, {}, {}, [])
+    try:
+        per_fun = _FUNCTION_CACHES.get(fun)
+        if per_fun is None:
+            per_fun = _FUNCTION_CACHES[fun] = {}
+    except TypeError:
+        return fresh
+    return per_fun.setdefault(options, fresh)
+
+
+def _hashable(x: Any) -> Any:
+    try:
+        hash(x)
+    except TypeError:
+        return ("id", id(x))
+    return x
+
+
+def _fun_name(fun: Callable) -> str:
+    """A name for any callable: ``functools.partial``s name their function."""
+    while isinstance(fun, functools.partial):
+        fun = fun.func
+    name = getattr(fun, "__name__", None)
+    return name if isinstance(name, str) else type(fun).__name__
 
 
 def _ints(xs: int | Sequence[int], what: str) -> list[int]:

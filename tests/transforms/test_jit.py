@@ -247,10 +247,11 @@ def test_compositions_agree_with_jax() -> None:
 def test_grad_of_jit_mlp_and_inner_jit_is_not_compiled() -> None:
     p, x, y = _params(), rand((5, 3)), rand((5, 2))
     inner = jit(mlp_loss)
+    before = inner.num_compiles   # the compile log is mlp_loss's, shared by every jit
     got = grad(inner)(p, x, y)
     want = jax.grad(jax_mlp_loss)(p, x, y)
     assert_same(got, jax.tree_util.tree_map(np.asarray, want))
-    assert inner.num_compiles == 0
+    assert inner.num_compiles == before
     (eqn,) = make_graph(inner)(p, x, y).graph.eqns
     assert eqn.prim.name == "call"
     assert "tanh" in [e.prim.name for e in eqn.params["graph"].graph.eqns]
