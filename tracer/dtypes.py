@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import jax
 import numpy as np
 
 try:  # bfloat16 / float8 where ml_dtypes is installed (it comes with jax)
@@ -76,7 +77,8 @@ def dtype_and_weak(x: Any) -> tuple[np.dtype, bool]:
         return _PY_SCALARS[t], True
     weak = getattr(x, "weak_type", None)   # tracers and graphjit Arrays
     if weak is not None:
-        return x.dtype, weak
+        # a jax.Array is an array, strong as NumPy's are (JAX's weak flag is JAX's own)
+        return x.dtype, weak and not isinstance(x, jax.Array)
     aval = getattr(x, "aval", None)
     if aval is not None:
         return aval.dtype, aval.weak_type

@@ -19,8 +19,12 @@ class EscapedTracerError(GraphjitError, RuntimeError):
     """A tracer was used after the recorder that made it had closed."""
 
 
-class ShapeError(GraphjitError, TypeError):
-    """Operands of a primitive have incompatible shapes or dtypes."""
+class ShapeError(GraphjitError, TypeError, ValueError):
+    """Operands of a primitive have incompatible shapes or dtypes.
+
+    Both a ``TypeError`` (as JAX raises) and a ``ValueError`` (as NumPy raises for
+    shapes that do not broadcast), so code written for either catches it.
+    """
 
 
 class UnsupportedError(GraphjitError, TypeError):
@@ -33,3 +37,7 @@ class MissingRuleError(GraphjitError, NotImplementedError):
 
 class DataDependentShapeError(GraphjitError, TypeError):
     """An operation whose result shape depends on values, under abstract tracing."""
+
+
+class KeyArrayError(GraphjitError, TypeError):
+    """A JAX typed PRNG key array was given where graphjit needs numbers."""

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from tracer import dtypes
-from tracer.errors import ShapeError
+from tracer.errors import KeyArrayError, ShapeError
 
 # ---------------------------------------------------------------------------
 # Avals
@@ -111,10 +111,27 @@ def aval_of_value(x: Any) -> ShapedArray:
     if t is float or t is int or t is bool or t is complex:
         return ShapedArray((), dtypes.python_scalar_dtype(x), True)
     aval = getattr(x, "aval", None)
-    if aval is not None:
+    if isinstance(aval, ShapedArray):   # tracers, graphjit Arrays (not jax.Array's own)
         return aval
-    x = np.asarray(x)
+    x = host_array(x)
     return strong_aval(x.shape, x.dtype)
+
+
+def host_array(x: Any) -> np.ndarray:
+    """``np.asarray(x)``, with the fix named when ``x`` is a JAX typed key array.
+
+    A ``jax.Array`` converts zero-copy where its buffer is in host memory; a typed
+    PRNG key has no array of numbers to give.
+    """
+    try:
+        return np.asarray(x)
+    except TypeError as e:
+        if "PRNGKey" not in str(e) and "key<" not in str(getattr(x, "dtype", "")):
+            raise
+        raise KeyArrayError(
+            f"a JAX typed PRNG key array ({getattr(x, 'dtype', '?')}) was passed at "
+            f"{user_location()}; graphjit takes its raw uint32 data: pass "
+            "jax.random.key_data(key) (or make the key with jax.random.PRNGKey)") from None
 
 
 # ---------------------------------------------------------------------------

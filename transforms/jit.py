@@ -57,6 +57,7 @@ from tracer import dtypes
 from tracer.errors import GraphjitError
 from tracer.ir import ClosedGraph, user_location
 from tracer import primitives as P
+from tracer.errors import KeyArrayError
 from tracer import tracing as _tracing
 from tracer.ir import Graph
 from tracer.tracing import (EAGER, Tracer, _abstractify, bind, eval_graph,
@@ -111,6 +112,8 @@ def _leaf_sig(x: Any) -> Sig:
         return ((), x.dtype, False)
     try:
         a = _abstractify(x)
+    except KeyArrayError:
+        raise
     except (TypeError, ValueError):
         a = None
     if a is None or a.dtype.kind == "O":

@@ -7,7 +7,7 @@ import numpy as np
 
 from tracer import dtypes
 from tracer import primitives as P
-from tracer.ir import ShapedArray
+from tracer.ir import ShapedArray, host_array
 from tracer.tracing import bind
 
 
@@ -26,11 +26,11 @@ def safe_map(f: Callable[..., Any], *seqs: Sequence[Any]) -> list[Any]:
 
 def aval(x: Any) -> ShapedArray:
     a = getattr(x, "aval", None)
-    if a is not None:
+    if isinstance(a, ShapedArray):   # tracers, graphjit Arrays (not jax.Array's own)
         return a
     if type(x) in (bool, int, float, complex):
         return ShapedArray((), dtypes.python_scalar_dtype(x), True)
-    x = np.asarray(x)
+    x = host_array(x)
     return ShapedArray(x.shape, x.dtype)
 
 
