@@ -28,16 +28,17 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+import numpy as np
 from jax import tree_util
 
 from tracer import dtypes
 from tracer import primitives as P
 from tracer.errors import MissingRuleError
-from tracer.ir import ClosedGraph, Graph, Literal
+from tracer.ir import ClosedGraph, Graph, Literal, user_location
 from tracer.tracing import ClosedGraph as _CG
 from tracer.tracing import Recorder, Tracer, api_boundary, make_graph
 from transforms.jvp import record, values_out
-from transforms.util import add_any, aval, float0_zeros, safe_zip, zeros
+from transforms.util import add_any, aval, float0_zeros, is_float0, safe_zip, zeros
 
 vjp_rules: dict[P.Primitive, Callable[..., Any]] = {}
 
@@ -140,11 +141,20 @@ class _Pullback:
         if ct_tree != self.out_tree:
             raise TypeError(f"vjp pullback: cotangent structure {ct_tree} does not match "
                             f"the output structure {self.out_tree}")
-        for c, a in safe_zip(ct_flat, self.out_avals):
+        for i, (c, a) in enumerate(safe_zip(ct_flat, self.out_avals)):
             ca = aval(c)
             if ca.shape != a.shape:
                 raise ValueError(f"vjp pullback: cotangent of shape {ca.shape} for an "
-                                 f"output of shape {a.shape}")
+                                 f"output of shape {a.shape} (at {user_location()})")
+            if dtypes.is_inexact(a.dtype) and not ca.weak_type and ca.dtype != a.dtype \
+                    and not is_float0(c):
+                raise ValueError(   # (as JAX raises it)
+                    f"vjp pullback: the cotangent's dtype {ca.dtype} is not the output's "
+                    f"{np.dtype(a.dtype).name} (output {i}); pass a cotangent of dtype "
+                    f"{np.dtype(a.dtype).name}, e.g. ct.astype(...) "
+                    f"(at {user_location()})")
+            if ca.weak_type and ca.dtype != a.dtype and dtypes.is_inexact(a.dtype):
+                ct_flat[i] = np.asarray(c, a.dtype)   # a Python scalar takes the output's
         cts = backward_pass(self.graph, self.rec.value_of, ct_flat)
         out = []
         for p, c in safe_zip(self.p_flat, cts):

@@ -26,8 +26,8 @@ import tracer.lax as glax  # noqa: E402
 import tracer.numpy as tnp  # noqa: E402
 from backends import Array  # noqa: E402
 from tracer import ConcretizationError, eval_graph, make_graph, typecheck  # noqa: E402
-from transforms import (grad, hessian, jacfwd, jacrev, jvp, linearize,  # noqa: E402
-                        value_and_grad, vjp)
+from transforms import (custom_jvp, grad, hessian, jacfwd, jacrev, jvp,  # noqa: E402
+                        linearize, value_and_grad, vjp, vmap)
 
 HERE = os.path.basename(__file__)
 FLOAT0 = jax.dtypes.float0
@@ -599,3 +599,37 @@ def test_derivative_graphs_typecheck_and_match_eager(fn: Callable[[Any], Any]) -
     eager_leaves = tree_util.tree_leaves(eager)
     assert all(isinstance(e, Array) or np.asarray(e).dtype == FLOAT0 for e in eager_leaves)
     close(recorded, eager, rtol=1e-13)
+
+
+def test_vjp_checks_the_cotangent_dtype() -> None:
+    """The report: under vmap a float32 cotangent for a float64 output surfaced as an
+    internal "mul requires operands of equal dtype"; JAX raises a ValueError."""
+    _, pullback = vjp(tnp.sin, np.ones(3))
+    with pytest.raises(ValueError, match="cotangent's dtype float32 is not the output's float64"):
+        pullback(np.ones(3, np.float32))
+    with pytest.raises(ValueError, match="test_ad_api.py"):
+        vmap(pullback)(np.ones((2, 3), np.float32))
+    _, j_pullback = jax.vjp(jnp.sin, np.ones(3))
+    with pytest.raises(ValueError):   # JAX refuses it too
+        j_pullback(np.ones(3, np.float32))
+    # a Python scalar cotangent takes the output's dtype, as in JAX
+    _, pullback32 = vjp(tnp.sin, np.float32(1.0))
+    (c,) = pullback32(2.0)
+    assert c.dtype == np.float32
+    np.testing.assert_allclose(float(c), 2 * np.cos(1.0), rtol=1e-6)
+
+
+def test_custom_jvp_rule_with_python_if_under_eager_grad() -> None:
+    @custom_jvp
+    def f(x):
+        return tnp.sin(x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        if x > 0:
+            return f(x), tnp.cos(x) * t
+        return f(x), -t
+
+    assert float(grad(f)(1.0)) == pytest.approx(np.cos(1.0))
+    assert float(grad(f)(-1.0)) == -1.0
