@@ -145,6 +145,12 @@ class Array(ArrayMethods):
     def __str__(self) -> str:
         return str(self._value)
 
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.2f}"``: a 0-d array formats as its scalar does (as NumPy's and
+        JAX's do); other arrays take NumPy's ``ndarray.__format__``."""
+        v = self._value
+        return format(v[()] if v.ndim == 0 else v, spec)
+
     def __bool__(self) -> bool:
         return bool(self._value)
 

@@ -67,3 +67,18 @@ def test_pickle():
 def test_unhashable_like_numpy():
     with pytest.raises(TypeError):
         hash(_a([1.0]))
+
+
+def test_format_spec_like_numpy() -> None:
+    """The report: ``f"{loss:.2f}"`` raised "unsupported format string"."""
+    import tracer.numpy as tnp
+    from transforms import jit
+    for v in (1.23456, np.float32(2.5), 7):
+        a = tnp.asarray(v)
+        for spec in (".2f", "8.3e", "", ">10"):
+            assert format(a, spec) == format(np.asarray(v)[()], spec)
+    loss = jit(lambda x: (x ** 2).sum())(np.ones(3))   # a device-resident result
+    assert f"{loss:.2f}" == "3.00"
+    assert f"{tnp.ones(2)}" == f"{np.ones(2)}"
+    with pytest.raises(TypeError):
+        f"{tnp.ones(2):.2f}"   # noqa: B018  (as NumPy: no format spec for arrays)
