@@ -6,21 +6,25 @@ from __future__ import annotations
 
 import sys as _sys
 
+from jax import tree, tree_util
+
 import backends
 import tracer.numpy as numpy
 from backends import (Array, DeviceArray, default_backend, device_put, devices,
                       set_eager_device_execution)
 from tracer import (ClosedGraph, ConcretizationError, EscapedTracerError, Graph,
                     ShapedArray, ShapeError, UnsupportedError, eval_graph, lax, make_graph,
-                    named_scope, nn, typecheck)
+                    make_jaxpr, named_scope, nn, typecheck)
 from transforms import (checkpoint, checkpoint_policies, custom_jvp, custom_vjp, grad,
-                        hessian, jacfwd, jacrev, jit, jvp, linearize, remat, value_and_grad, vjp,
-                        vmap)
+                        hessian, jacfwd, jacobian, jacrev, jit, jvp, linearize, remat, test_util,
+                        value_and_grad, vjp, vmap)
 
 __version__ = "0.1.0"
 
 # `import graphjit.numpy as tnp` (and .lax, .nn) work like jax.numpy / jax.lax.
-for _name, _mod in (("numpy", numpy), ("lax", lax), ("nn", nn)):
+# Pytrees are JAX's own: gj.tree_util and gj.tree are jax.tree_util and jax.tree.
+for _name, _mod in (("numpy", numpy), ("lax", lax), ("nn", nn), ("test_util", test_util),
+                    ("tree_util", tree_util), ("tree", tree)):
     _sys.modules[f"{__name__}.{_name}"] = _mod
 
 __all__ = [
@@ -28,7 +32,9 @@ __all__ = [
     "set_eager_device_execution",
     "ClosedGraph", "ConcretizationError", "EscapedTracerError", "Graph",
     "ShapeError", "ShapedArray", "UnsupportedError", "backends", "eval_graph", "lax",
-    "make_graph", "named_scope", "nn", "numpy", "typecheck",
+    "make_graph", "make_jaxpr", "named_scope", "nn", "numpy", "test_util", "tree",
+    "tree_util", "typecheck",
     "checkpoint", "checkpoint_policies", "custom_jvp", "custom_vjp", "grad", "hessian",
-    "jacfwd", "jacrev", "jit", "jvp", "linearize", "remat", "value_and_grad", "vjp", "vmap",
+    "jacfwd", "jacobian", "jacrev", "jit", "jvp", "linearize", "remat", "value_and_grad", "vjp",
+    "vmap",
 ]

@@ -13,7 +13,7 @@ from tracer.errors import (ConcretizationError, DataDependentShapeError, Escaped
 from tracer.ir import (ClosedGraph, Equation, Graph, Literal, ShapedArray, Source, Var,
                        named_scope, pp_graph, typecheck)
 from tracer.primitives import Primitive, all_primitives
-from tracer.tracing import Tracer, bind, eval_graph, make_graph
+from tracer.tracing import Tracer, bind, eval_graph, make_graph, make_jaxpr
 from tracer import numpy  # noqa: F401  (installs the array methods on Tracer)
 from tracer import lax, nn  # noqa: F401
 
@@ -21,6 +21,7 @@ __all__ = [
     "ClosedGraph", "ConcretizationError", "DataDependentShapeError", "Equation",
     "EscapedTracerError", "Graph", "GraphjitError", "Literal", "MissingRuleError",
     "Primitive", "ShapeError", "ShapedArray", "Source", "Tracer", "UnsupportedError", "Var",
-    "all_primitives", "bind", "eval_graph", "lax", "make_graph", "named_scope", "nn",
+    "all_primitives", "bind", "eval_graph", "lax", "make_graph", "make_jaxpr", "named_scope",
+    "nn",
     "numpy", "pp_graph", "typecheck",
 ]

@@ -32,7 +32,8 @@ import numpy as np
 from jax import tree_util
 
 from tracer import dtypes
-from tracer.errors import ConcretizationError, EscapedTracerError, GraphjitError, ShapeError
+from tracer.errors import (ConcretizationError, EscapedTracerError, GraphjitError, ShapeError,
+                           UnsupportedError)
 from tracer.ir import (ClosedGraph, Equation, Graph, Literal, Params, ShapedArray, Source,
                        Var, aval_of_value, is_internal_file, strong_aval, user_location,
                        user_source)
@@ -526,6 +527,36 @@ def make_graph(fun: Callable, static_argnums: int | Sequence[int] = (),
 
     make.__name__ = f"make_graph({getattr(fun, '__name__', 'fun')})"
     return api_boundary(make)
+
+
+def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = (), axis_env: Any = None,
+               return_shape: bool = False, abstracted_axes: Any = None
+               ) -> Callable[..., Any]:
+    """``jax.make_jaxpr``'s signature over :func:`make_graph`.
+
+    ``return_shape=True`` also returns the output's pytree of
+    ``jax.ShapeDtypeStruct``. Named axes (``axis_env``) and ``abstracted_axes``
+    are not supported.
+
+    >>> import tracer.numpy as tnp
+    >>> cg, shape = make_jaxpr(lambda x: tnp.sum(x), return_shape=True)(tnp.ones(3))
+    >>> shape
+    ShapeDtypeStruct(shape=(), dtype=float64)
+    """
+    if axis_env or abstracted_axes is not None:
+        raise UnsupportedError("make_jaxpr: axis_env and abstracted_axes are not supported "
+                               f"(at {user_location()})")
+    make = make_graph(fun, static_argnums)
+
+    @wraps(fun)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        cg = make(*args, **kwargs)
+        if not return_shape:
+            return cg
+        import jax
+        shapes = [jax.ShapeDtypeStruct(a.shape, a.dtype) for a in cg.graph.out_avals]
+        return cg, tree_util.tree_unflatten(cg.out_tree, shapes)
+    return wrapped
 
 
 def _check_outputs(leaves: Sequence[Any]) -> None:

@@ -15,7 +15,10 @@ from transforms.remat import checkpoint, checkpoint_policies, remat
 from transforms.vjp import vjp, vjp_rules
 from transforms import vmap_rules as _vmap_rules  # noqa: F401  (fills batch_rules)
 from transforms.vmap import batch_rules, vmap
+from transforms import test_util  # noqa: F401  (check_grads, as jax.test_util)
+
+jacobian = jacrev   # as jax.jacobian
 
 __all__ = ["jit", "checkpoint", "checkpoint_policies", "custom_jvp", "custom_vjp", "remat",
-           "grad", "hessian", "jacfwd", "jacrev", "jvp", "jvp_rules", "linearize",
+           "grad", "hessian", "jacfwd", "jacobian", "jacrev", "jvp", "jvp_rules", "linearize",
            "value_and_grad", "vjp", "vjp_rules", "vmap", "batch_rules"]
