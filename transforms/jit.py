@@ -62,7 +62,7 @@ from tracer import tracing as _tracing
 from tracer.ir import Graph
 from tracer.tracing import (EAGER, Tracer, _abstractify, bind, eval_graph,
                             make_graph, update_wrapper)
-from transforms.jvp import jvp_rules
+from transforms.jvp import jvp_rules, live_output_rules
 from transforms.remat import rematerialize, tangent_graph
 from transforms.vjp import backward_pass, vjp_rules
 from transforms.vmap import batch_graph, batch_rules
@@ -662,9 +662,12 @@ def _derived(graph: ClosedGraph, key: tuple, make: Callable[[], tuple]) -> tuple
 
 
 def _call_jvp(primals: Sequence[Any], tangents: Sequence[Any], out: Sequence[Any], *,
-              graph: ClosedGraph, name: str, backend: str = "xla", device: Any = None) -> list:
+              graph: ClosedGraph, name: str, backend: str = "xla", device: Any = None,
+              live_outputs: Sequence[bool] | None = None) -> list:
+    # tangents of the live outputs only: forward mode of what feeds only dead ones
+    # (a custom_vjp call whose primal the caller's gradient never reads) may not exist
     nonzeros = [t is not None for t in tangents]
-    tg, consts, out_nz = tangent_graph(graph, nonzeros)
+    tg, consts, out_nz = tangent_graph(graph, nonzeros, live_outputs)
     g, more = _hoist(tg) if tg.graph.constvars else (tg, [])
     t_outs = iter(bind(P.call_p, *more, *consts, *primals,
                        *[t for t in tangents if t is not None], graph=g, name=f"jvp({name})",
@@ -695,10 +698,21 @@ def _call_vjp(cts: Sequence[Any], primals: Sequence[Any], out: Sequence[Any],
 
         avals = [*g.in_avals, *g.out_avals, *[a for a in ct_avals if a is not None]]
         bg, consts = _hoist(make_graph(bwd)(*avals))
-        return bg, consts, tuple(mask)
+        # Only the inputs the backward graph reads are passed: no buffers moved for
+        # nothing, and no false dependence of the backward call on forward outputs
+        # (forward mode over it would otherwise ask for their tangents).
+        b = bg.graph
+        read = {id(a) for e in b.eqns for a in e.inputs} | {id(v) for v in b.outvars}
+        keep = tuple(id(v) in read for v in b.invars)
+        nc = len(consts)
+        bg = ClosedGraph(Graph(tuple(v for v, k in zip(b.invars, keep) if k), b.eqns,
+                               b.outvars), ())
+        consts = [c for c, k in zip(consts, keep[:nc]) if k]
+        return bg, consts, tuple(mask), keep[nc:]
 
-    bg, consts, mask = _derived(graph, ("vjp", needs, ct_avals), make)
-    res = iter(bind(P.call_p, *consts, *primals, *out, *[c for c in cts if c is not None],
+    bg, consts, mask, keep = _derived(graph, ("vjp", needs, ct_avals), make)
+    args = [*primals, *out, *[c for c in cts if c is not None]]
+    res = iter(bind(P.call_p, *consts, *[a for a, k in zip(args, keep, strict=True) if k],
                     graph=bg, name=f"transpose({name})", backend=backend, device=device))
     return [next(res) if m else None for m in mask]
 
@@ -718,5 +732,6 @@ def _call_batch(axis_size: int, vals: Sequence[Any], dims: Sequence[int | None],
 
 
 jvp_rules[P.call_p] = _call_jvp
+live_output_rules.add(P.call_p)
 vjp_rules[P.call_p] = _call_vjp
 batch_rules[P.call_p] = _call_batch

@@ -78,8 +78,13 @@ def _missing(prim: P.Primitive) -> MissingRuleError:
         f"jvp: no forward-mode rule for primitive '{prim.name}' (transforms.jvp.jvp_rules)")
 
 
+#: rules that take ``live_outputs=`` (which of the equation's outputs need tangents):
+#: the rules of sub-graph calls, whose tangent graphs then skip the dead outputs
+live_output_rules: set[P.Primitive] = set()
+
+
 def jvp_walk(graph: Graph, value_of: Callable[[Any], Any],
-             tangents_in: Sequence[Any]) -> list[Any]:
+             tangents_in: Sequence[Any], wanted: Sequence[bool] | None = None) -> list[Any]:
     """Tangents of ``graph``'s outputs given its inputs' tangents (None = zero).
 
     ``value_of(atom)`` gives the primal value of any atom of the graph. Only the
@@ -87,9 +92,10 @@ def jvp_walk(graph: Graph, value_of: Callable[[Any], Any],
     holds what the function computed but did not return, and forward mode of such
     an equation may not exist (``jacfwd(jacrev(f))`` of a ``custom_vjp`` function
     records the call's primal output, which the gradient never reads; as in JAX,
-    only its ``fwd`` and ``bwd`` are differentiated).
+    only its ``fwd`` and ``bwd`` are differentiated). ``wanted`` (per output, default
+    all) names the outputs whose tangents are asked for; the others come back None.
     """
-    live = _live_equations(graph)
+    live, needed = _live_equations(graph, wanted)
     t_env: dict[int, Any] = {}
     for v, t in safe_zip(graph.invars, list(tangents_in)):
         if t is not None:
@@ -97,8 +103,8 @@ def jvp_walk(graph: Graph, value_of: Callable[[Any], Any],
     from tracer import tracing
     prev = tracing._source_override
     try:
-        for e, needed in safe_zip(graph.eqns, live):
-            if not needed:
+        for e, is_live in safe_zip(graph.eqns, live):
+            if not is_live:
                 continue
             ts = [None if type(a) is Literal else t_env.get(id(a)) for a in e.inputs]
             if all(t is None for t in ts):
@@ -109,7 +115,12 @@ def jvp_walk(graph: Graph, value_of: Callable[[Any], Any],
             primals = [value_of(a) for a in e.inputs]
             outs = [value_of(o) for o in e.outputs]
             tracing._source_override = e.source.derived(e.id, "jvp")
-            t_out = rule(primals, ts, outs if e.prim.multiple_results else outs[0], **e.params)
+            if e.prim in live_output_rules:
+                t_out = rule(primals, ts, outs, **e.params,
+                             live_outputs=tuple(id(o) in needed for o in e.outputs))
+            else:
+                t_out = rule(primals, ts, outs if e.prim.multiple_results else outs[0],
+                             **e.params)
             if not e.prim.multiple_results:
                 t_out = [t_out]
             for o, t in safe_zip(e.outputs, t_out):
@@ -117,19 +128,24 @@ def jvp_walk(graph: Graph, value_of: Callable[[Any], Any],
                     t_env[id(o)] = t
     finally:
         tracing._source_override = prev
-    return [None if type(a) is Literal else t_env.get(id(a)) for a in graph.outvars]
+    return [None if type(a) is Literal or (wanted is not None and not w) else t_env.get(id(a))
+            for a, w in zip(graph.outvars, wanted or [True] * len(graph.outvars))]
 
 
-def _live_equations(graph: Graph) -> list[bool]:
-    """Per equation, whether the graph's outputs depend on it (one backward sweep)."""
-    needed = {id(v) for v in graph.outvars if type(v) is not Literal}
+def _live_equations(graph: Graph, wanted: Sequence[bool] | None = None
+                    ) -> tuple[list[bool], set[int]]:
+    """Per equation, whether the (wanted) outputs depend on it, and the ids of the
+    variables they depend on (one backward sweep)."""
+    outs = graph.outvars if wanted is None else [
+        v for v, w in safe_zip(list(graph.outvars), list(wanted)) if w]
+    needed = {id(v) for v in outs if type(v) is not Literal}
     live = [False] * len(graph.eqns)
     for i in range(len(graph.eqns) - 1, -1, -1):
         e = graph.eqns[i]
         if any(id(o) in needed for o in e.outputs):
             live[i] = True
             needed.update(id(a) for a in e.inputs if type(a) is not Literal)
-    return live
+    return live, needed
 
 
 def record(fun: Callable, flat_args: Sequence[Any], in_tree: Any) -> tuple[Recorder, list,
@@ -253,12 +269,14 @@ def linearize(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     return res + (aux,) if has_aux else res
 
 
-def jvp_graph(closed: ClosedGraph, nonzeros: Sequence[bool]) -> tuple[ClosedGraph, list[bool]]:
+def jvp_graph(closed: ClosedGraph, nonzeros: Sequence[bool],
+              wanted: Sequence[bool] | None = None) -> tuple[ClosedGraph, list[bool]]:
     """The graph ``(*primals, *nonzero tangents) -> (*outs, *nonzero out tangents)``.
 
     Used by the rules of higher-order primitives (cond, scan, while): it runs
     the forward-mode transform under ``make_graph``.  Returns the new graph and
-    which output tangents are nonzero (the others are omitted).
+    which output tangents are nonzero (the others are omitted, as are those of
+    the outputs not ``wanted``).
     """
     from tracer.tracing import eval_graph
     in_avals = closed.in_avals
@@ -271,7 +289,7 @@ def jvp_graph(closed: ClosedGraph, nonzeros: Sequence[bool]) -> tuple[ClosedGrap
         ts = [next(tans) if nz else None for nz in nonzeros]
         rec, outs, out_tree, graph = record(lambda *a: eval_graph(closed, *a), prims,
                                             tree_util.tree_structure(tuple(prims)))
-        tout = jvp_walk(graph, rec.value_of, ts)
+        tout = jvp_walk(graph, rec.value_of, ts, wanted)
         which_out[:] = [t is not None for t in tout]
         return values_out(rec, outs) + [t for t in tout if t is not None]
 

@@ -269,13 +269,15 @@ def dce(graph: Graph) -> Graph:
 _tangent_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def tangent_graph(closed: ClosedGraph, nonzeros: Sequence[bool]
+def tangent_graph(closed: ClosedGraph, nonzeros: Sequence[bool],
+                  wanted: Sequence[bool] | None = None
                   ) -> tuple[ClosedGraph, list[Any], list[bool]]:
     """The const-free graph ``(*consts, *primals, *nonzero tangents) -> nonzero out tangents``.
 
     Returns the graph, the ``consts`` to pass first, and which output
-    tangents are nonzero.  Cached per (graph, nonzeros) when the consts are
-    concrete (``jacfwd`` walks the same equation once per input element).
+    tangents are nonzero (only ``wanted`` outputs get one, default all).  Cached
+    per (graph, nonzeros, wanted) when the consts are concrete (``jacfwd`` walks
+    the same equation once per input element).
 
     >>> import tracer.numpy as tnp
     >>> from tracer import make_graph
@@ -285,11 +287,13 @@ def tangent_graph(closed: ClosedGraph, nonzeros: Sequence[bool]
     (['cos', 'mul'], [], [True])
     """
     from transforms.jvp import jvp_graph
-    key = tuple(bool(n) for n in nonzeros)
+    nz = tuple(bool(n) for n in nonzeros)
+    want = None if wanted is None or all(wanted) else tuple(bool(w) for w in wanted)
+    key = (nz, want)
     per = _tangent_cache.get(closed)
     if per is not None and key in per:
         return per[key]
-    jg, out_nz = jvp_graph(closed, key)
+    jg, out_nz = jvp_graph(closed, nz, want)
     g = jg.graph
     n = len(closed.out_avals)
     tg = dce(Graph(g.invars, g.eqns, tuple(g.outvars)[n:], g.constvars))

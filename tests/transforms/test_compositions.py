@@ -192,19 +192,17 @@ def test_pair(stack: tuple[str, ...], fname: str) -> None:
 
 
 # Forward mode of a custom_vjp function whose tangent is only ever transposed:
-# JAX defers its refusal (its ``custom_lin`` is transposed with ``bwd``, never
-# run), graphjit refuses at once: when a custom_jvp rule takes the jvp of a
-# custom_vjp function under reverse mode, and when the custom_vjp function sits
-# inside a ``jit`` under forward-over-reverse (the ``call``'s tangent graph is
-# built for every output, the dead primal one included). A refusal, not a wrong
-# answer; strict, so that the fix shows up here.
+# a custom_jvp rule that takes the jvp of a custom_vjp function, under reverse
+# mode. JAX defers its refusal (its ``custom_lin`` is transposed with ``bwd``,
+# never run); graphjit refuses at once. A refusal, not a wrong answer; strict, so
+# that the fix shows up here.
 DEFERRED_FORWARD_MODE = pytest.mark.xfail(
     raises=TypeError, strict=True,
     reason="forward mode of custom_vjp under a later transposition is refused "
            "eagerly (JAX defers it with custom_lin)")
 FORWARD_OVER_CUSTOM_VJP = {
     ("grad", "custom_jvp", "custom_vjp"), ("jacrev", "custom_jvp", "custom_vjp"),
-    ("hessian", "custom_jvp", "custom_vjp"), ("hessian", "jit", "custom_vjp"),
+    ("hessian", "custom_jvp", "custom_vjp"),
 }
 
 

@@ -26,7 +26,7 @@ from tracer import dtypes
 from tracer import primitives as P
 from tracer.ir import ShapedArray
 from transforms.custom import CallSpec
-from transforms.jvp import jvp_rules
+from transforms.jvp import jvp_rules, live_output_rules
 from transforms.remat import bind_checkpoint, rematerialize, tangent_graph
 from transforms.util import aval, float0_zeros, is_float0, zeros
 from transforms.vjp import backward_pass, vjp, vjp_rules
@@ -252,9 +252,10 @@ vjp_rules[P.custom_vjp_call_p] = _custom_vjp_call_vjp
 
 
 def _checkpoint_jvp(primals: Sequence[Any], tangents: Sequence[Any], out: Sequence[Any],
-                    *, graph: Any, policy: Any, prevent_cse: bool, num_res: int) -> list:
+                    *, graph: Any, policy: Any, prevent_cse: bool, num_res: int,
+                    live_outputs: Sequence[bool] | None = None) -> list:
     nonzeros = [t is not None for t in tangents]
-    tg, consts, out_nz = tangent_graph(graph, nonzeros)
+    tg, consts, out_nz = tangent_graph(graph, nonzeros, live_outputs)
     t_outs = iter(bind_checkpoint(
         tg, [*consts, *primals, *[t for t in tangents if t is not None]], policy,
         prevent_cse))
@@ -270,4 +271,5 @@ def _checkpoint_vjp(cts: Sequence[Any], primals: Sequence[Any], out: Sequence[An
 
 
 jvp_rules[P.checkpoint_p] = _checkpoint_jvp
+live_output_rules.add(P.checkpoint_p)
 vjp_rules[P.checkpoint_p] = _checkpoint_vjp
