@@ -38,3 +38,12 @@ __all__ = [
     "jacfwd", "jacobian", "jacrev", "jit", "jvp", "linearize", "remat", "value_and_grad", "vjp",
     "vmap",
 ]
+
+# gj.scipy is jax.scipy's counterpart, with its layout: `import graphjit.scipy.special`,
+# `from graphjit.scipy.stats import norm` and `gj.scipy.stats.norm.logpdf` all work.
+import tracer.scipy as scipy  # noqa: E402
+
+for _name, _mod in list(_sys.modules.items()):
+    if (_name == "tracer.scipy" or _name.startswith("tracer.scipy.")) and "._" not in _name:
+        _sys.modules[__name__ + _name[len("tracer"):]] = _mod
+__all__ += ["scipy"]

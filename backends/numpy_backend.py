@@ -682,10 +682,28 @@ def _sort(*xs: Any, dimension: int, is_stable: bool = True, num_keys: int = 1) -
 impls[P.sort_p] = _sort
 
 
+def _total_order_key(x: np.ndarray) -> np.ndarray:
+    """Integers ordered as ``x`` in IEEE total order (``-NaN < -inf < -0 < +0 < +NaN``).
+
+    The bits as a signed integer order non-negative floats; flipping all but the sign
+    bit of negative ones reverses their order, as XLA's total-order comparison does.
+    """
+    bits = x.view(np.dtype(f"i{x.dtype.itemsize}"))
+    return bits ^ ((bits >> (8 * x.dtype.itemsize - 1)) & np.iinfo(bits.dtype).max)
+
+
 def _top_k(x: Any, *, k: int) -> list:
+    # jax.lax.top_k (XLA's TopK): descending, ties to the lower index, floats in total
+    # order, so +NaN is the largest (NumPy's sort puts NaN last as well).
     x = _a(x)
-    key = x.astype(np.float64) if x.dtype.kind in "biu" else x
-    order = np.argsort(-key, axis=-1, kind="stable")[..., :k]
+    if x.dtype.kind == "c":   # (jax.lax.top_k refuses complex): NumPy's argsort(-x)
+        order = np.argsort(-x, axis=-1, kind="stable")
+    else:
+        key = x if x.dtype.kind in "biu" else _total_order_key(x)
+        # a stable descending sort: sort the reversed axis ascending, reverse the order
+        n = x.shape[-1]
+        order = n - 1 - np.argsort(key[..., ::-1], axis=-1, kind="stable")[..., ::-1]
+    order = order[..., :k]
     return [np.take_along_axis(x, order, axis=-1), order.astype(np.int32)]
 
 
@@ -822,3 +840,13 @@ impls[P.custom_jvp_call_p] = _call_graph("call")
 impls[P.custom_vjp_call_p] = _call_graph("call")
 impls[P.checkpoint_p] = _call_graph("graph")
 impls[P.call_p] = _call_graph("graph")
+
+
+# -- special functions (tracer.scipy.special): float64 kernels in numpy_special -------
+
+from backends import numpy_special as _special  # noqa: E402
+
+impls[P.lgamma_p] = _special.lgamma
+impls[P.digamma_p] = _special.digamma
+impls[P.erf_inv_p] = _special.erf_inv
+impls[P.erfc_p] = _special.erfc

@@ -84,3 +84,15 @@ def check_against_numpy(tnp_fn: Callable[..., Any], np_fn: Callable[..., Any], *
         with np.errstate(all="ignore"):
             traced = check_graph(lambda *a: tnp_fn(*a, **kwargs), *args)
         assert_same(traced, want, rtol, atol, check_dtype, what="graph")
+
+
+def check_everywhere(tnp_fn: Callable[..., Any], np_fn: Callable[..., Any], *args: Any,
+                     rtol: float | None = None, atol: float | None = None) -> None:
+    """``tnp_fn`` matches ``np_fn`` eagerly, through make_graph + NumPy backend, and
+    under ``jit`` on XLA (values and dtypes; every array argument is traced)."""
+    from transforms import jit
+    check_against_numpy(tnp_fn, np_fn, *args, rtol=rtol, atol=atol)
+    with np.errstate(all="ignore"):
+        want = np_fn(*args)
+        got = jit(tnp_fn)(*args)
+    assert_same(got, want, rtol, atol, what="jit(xla)")

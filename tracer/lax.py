@@ -486,11 +486,29 @@ def select(pred: ArrayLike, on_true: ArrayLike, on_false: ArrayLike) -> Array:
 def clamp(min: ArrayLike, x: ArrayLike, max: ArrayLike) -> Array:  # noqa: A002
     """``min(max(x, min), max)`` elementwise, like ``jax.lax.clamp``.
 
+    Derivatives are ``jax.lax.clamp``'s: ``x`` gets the tangent where
+    ``min < x < max``, ``min`` where ``x < min < max``, ``max`` where
+    ``max < x``, and nobody at the bounds (not the 0.5/0.5 tie rule of
+    ``max``/``min``).  The value is ``min(max(x, min), max)`` everywhere; the
+    selects only route the derivative to the operand that value equals.
+
     >>> lax.clamp(0, np.array([-1, 5, 12]), 10)
     Array([ 0,  5, 10], dtype=int64)
     """
     lo, x, hi = _match(min, x, max, name="clamp")
-    return bind(P.min_p, bind(P.max_p, x, lo), hi)
+    value = bind(P.min_p, bind(P.max_p, x, lo), hi)
+
+    def where(c: Any, a: Any, b: Any) -> Any:
+        return bind(P.select_n_p, c, b, a)
+
+    x_in = bind(P.and_p, bind(P.gt_p, x, lo), bind(P.lt_p, x, hi))
+    if type(lo) is not Tracer and type(hi) is not Tracer:   # constant bounds: no derivative
+        return where(x_in, x, stop_gradient(value))
+    lo_in = bind(P.and_p, bind(P.gt_p, lo, x), bind(P.lt_p, lo, hi))
+    hi_in = bind(P.lt_p, hi, x)
+    if dtypes.is_inexact(_aval(lo).dtype):   # a NaN min makes the value NaN, not max
+        hi_in = bind(P.and_p, hi_in, bind(P.eq_p, lo, lo))
+    return where(x_in, x, where(lo_in, lo, where(hi_in, hi, stop_gradient(value))))
 
 
 def convert_element_type(operand: ArrayLike, new_dtype: DTypeLike) -> Array:
@@ -1943,3 +1961,21 @@ def map(f: Callable, xs: Any, *, batch_size: int | None = None) -> Any:  # noqa:
     """
     _, ys = scan(lambda _, x: ((), f(x)), (), xs)
     return ys
+
+
+# ---------------------------------------------------------------------------
+# Special functions (the primitives behind tracer.scipy.special)
+
+lgamma = _unary_fn(P.lgamma_p, "lgamma", _udoc(
+    "lgamma", "log-gamma ``log|Gamma(x)|``", "np.array([1.0, 3.0])",
+    "Array([0.        , 0.69314718], dtype=float64)"))
+digamma = _unary_fn(P.digamma_p, "digamma", _udoc(
+    "digamma", "digamma ``(log Gamma)'``", "np.array([1.0])",
+    "Array([-0.57721566], dtype=float64)"))
+erf_inv = _unary_fn(P.erf_inv_p, "erf_inv", _udoc(
+    "erf_inv", "inverse error function", "np.array([0.0, 1.0])",
+    "Array([ 0., inf], dtype=float64)"))
+erfc = _unary_fn(P.erfc_p, "erfc", _udoc(
+    "erfc", "complementary error function ``1 - erf(x)``", "np.array([0.0])",
+    "Array([1.], dtype=float64)"))
+__all__ += ["lgamma", "digamma", "erf_inv", "erfc"]

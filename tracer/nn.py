@@ -13,6 +13,12 @@ Decisions:
 * ``softmax``/``log_softmax``/``logsumexp`` subtract the maximum wrapped in
   ``stop_gradient`` (the result does not depend on it mathematically, and
   its gradient would only add cancelling terms), as JAX does.
+* Derivatives at kinks are ``jax.nn``'s: ``relu`` 0 at 0, ``relu6`` 0 at 0 and
+  6 (so ``hard_sigmoid``/``hard_silu`` at +-3), ``hard_tanh`` 1 at +-1,
+  ``softplus``/``log_sigmoid`` exactly 1/2 at 0 (through ``tnp.logaddexp``).
+  The derivative is routed by selects, never by ``maximum``/``minimum``'s
+  0.5/0.5 tie rule; branches that could overflow see a safe input (``elu``,
+  ``celu``), so an unselected branch adds no NaN to the derivative.
 * ``one_hot`` defaults to float64 (NumPy's default float, not JAX's float32).
 * ``where=`` masks are supported by ``softmax``, ``log_softmax``,
   ``logsumexp`` and ``standardize`` as in ``jax.nn``.
@@ -94,22 +100,29 @@ def relu(x: Any) -> Any:
     """Rectified linear unit, ``max(x, 0)``; its derivative at 0 is 0 (as ``jax.nn.relu``).
 
     Written with selects rather than ``maximum`` (whose derivative splits ties
-    0.5/0.5): NaN stays NaN, ``-inf`` gives 0.
+    0.5/0.5): NaN stays NaN (with derivative 0, as JAX's ``select(x > 0, g, 0)``),
+    ``-inf`` gives 0.
 
     >>> relu(asarray([-1.0, 2.0])).tolist()
     [0.0, 2.0]
     """
     x = asarray(x)
-    return ew.where(ew.isnan(x), x, ew.where(ew.greater(x, 0), x, 0))
+    return ew.where(ew.greater(x, 0), x, ew.where(ew.isnan(x), _stop(x), 0))
 
 
 def relu6(x: Any) -> Any:
-    """``min(max(x, 0), 6)``.
+    """``min(max(x, 0), 6)``; its derivative is 0 at 0 and at 6 (as ``jax.nn.relu6``).
+
+    The derivative flows only where ``0 < x < 6`` (a select, not the 0.5/0.5
+    tie rule of ``maximum``/``minimum``); elsewhere the value is the clipped
+    constant (NaN stays NaN).
 
     >>> relu6(asarray([-1.0, 7.0])).tolist()
     [0.0, 6.0]
     """
-    return ew.minimum(ew.maximum(x, 0), 6)
+    x = asarray(x)
+    inside = ew.logical_and(ew.greater(x, 0), ew.less(x, 6))
+    return ew.where(inside, x, _stop(ew.minimum(ew.maximum(x, 0), 6)))
 
 
 def leaky_relu(x: Any, negative_slope: float = 1e-2) -> Any:
@@ -134,14 +147,17 @@ def elu(x: Any, alpha: float = 1.0) -> Any:
 
 
 def celu(x: Any, alpha: float = 1.0) -> Any:
-    """Continuously-differentiable ELU: ``max(x, 0) + alpha * min(0, expm1(x / alpha))``.
+    """Continuously-differentiable ELU: ``max(x, 0) + alpha * expm1(min(x, 0) / alpha)``.
+
+    ``expm1`` sees ``min(x, 0)``, never a large ``x`` (``expm1(x / alpha)``
+    overflowed, and ``0 * inf`` made the derivative NaN at ``x = 710``).
 
     >>> celu(asarray([0.0, 1.0])).tolist()
     [0.0, 1.0]
     """
     x = _inexact(x)
-    neg = ew.multiply(alpha, ew.expm1(ew.divide(x, alpha)))
-    return ew.add(ew.maximum(x, 0), ew.minimum(neg, 0))
+    neg = ew.multiply(alpha, ew.expm1(ew.divide(ew.minimum(x, 0), alpha)))
+    return ew.add(ew.maximum(x, 0), neg)
 
 
 def selu(x: Any) -> Any:
@@ -226,10 +242,14 @@ swish = silu
 def hard_tanh(x: Any) -> Any:
     """``clip(x, -1, 1)`` (integer inputs stay integer, as in JAX).
 
+    Written as JAX's ``where(x > 1, 1, where(x < -1, -1, x))``: the derivative
+    is 1 on the closed interval ``[-1, 1]`` (not ``clip``'s 0.5 at the bounds).
+
     >>> hard_tanh(asarray([-2.0, 0.5])).tolist()
     [-1.0, 0.5]
     """
-    return ew.clip(asarray(x), -1, 1)
+    x = asarray(x)
+    return ew.where(ew.greater(x, 1), 1, ew.where(ew.less(x, -1), -1, x))
 
 
 def hard_sigmoid(x: Any) -> Any:

@@ -136,7 +136,18 @@ rsqrt_p = _unary("rsqrt", _INEXACT)
 cbrt_p = _unary("cbrt", _INEXACT)
 logistic_p = _unary("logistic", _INEXACT)
 erf_p = _unary("erf", _INEXACT)
-abs_p = _unary("abs", _NUMERIC)
+abs_p = _prim("abs")
+
+
+@abs_p.def_abstract_eval
+def _abs_rule(x: ShapedArray) -> ShapedArray:
+    """The modulus: real, also of a complex operand (as ``np.abs`` and ``jax.lax.abs``)."""
+    _check_kind("abs", x.dtype, _NUMERIC)
+    if x.dtype.kind == "c":
+        return ShapedArray(x.shape, np.finfo(x.dtype).dtype, x.weak_type)
+    return x
+
+
 not_p = _unary("not", _INT_OR_BOOL)
 stop_gradient_p = _unary("stop_gradient", _ANY)
 
@@ -868,3 +879,14 @@ checkpoint_p.def_abstract_eval(_call_graph_rule("checkpoint", "graph"))
 # (params: graph, name); transforms rewrite the held graph (DESIGN.md section 3).
 call_p = _prim("call", multiple_results=True)
 call_p.def_abstract_eval(_call_graph_rule("call", "graph"))
+
+
+# ---------------------------------------------------------------------------
+# Special functions (``jax.lax``'s lgamma, digamma, erf_inv, erfc): elementwise,
+# floating-point, used by ``tracer.scipy.special``.  XLA lowers them to the CHLO
+# ops of the same names; the NumPy backend's impls are in backends/numpy_special.py.
+
+lgamma_p = _unary("lgamma", _INEXACT)
+digamma_p = _unary("digamma", _INEXACT)
+erf_inv_p = _unary("erf_inv", _INEXACT)
+erfc_p = _unary("erfc", _INEXACT)

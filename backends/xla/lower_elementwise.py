@@ -192,10 +192,10 @@ lowerings[P.stop_gradient_p] = _identity_rule
 
 
 def _abs_rule(ctx: LoweringContext, e: Equation, ins: list[str]) -> list[str]:
-    (a,), _ = eqn_avals(e)
+    (a,), (out,) = eqn_avals(e)
     if _is_unsigned(a.dtype):
         return [ins[0]]
-    return [_un(ctx, "stablehlo.abs", ins[0], a)]
+    return [_un(ctx, "stablehlo.abs", ins[0], a, out)]   # (complex -> real)
 
 
 def _sign_rule(ctx: LoweringContext, e: Equation, ins: list[str]) -> list[str]:
@@ -252,15 +252,39 @@ def _convert_rule(ctx: LoweringContext, e: Equation, ins: list[str]) -> list[str
     if a.dtype == out.dtype:
         return [ins[0]]
     if _is_bool(out.dtype):
+        if np.dtype(a.dtype).kind == "c":   # either part nonzero
+            re, im = _complex_parts(ctx, ins[0], a)
+            r = a.update(dtype=np.finfo(a.dtype).dtype)
+            return [_bin(ctx, "stablehlo.or", _float_nonzero(ctx, re, r),
+                         _float_nonzero(ctx, im, r), _bool(r))]
         if _is_float(a.dtype):
-            # compare the bits without the sign: subnormals count (XLA flushes them)
-            ia = a.update(dtype=np.dtype(f"u{np.dtype(a.dtype).itemsize}"))
-            bits = ctx.op("stablehlo.bitcast_convert", [ins[0]], [a], [ia])[0]
-            mag = _bin(ctx, "stablehlo.and", bits, ctx.constant(np.iinfo(ia.dtype).max >> 1, ia),
-                       ia)
-            return [_cmp(ctx, "NE", mag, ctx.constant(0, ia), ia)]
+            return [_float_nonzero(ctx, ins[0], a)]
         return [_cmp(ctx, "NE", ins[0], ctx.constant(0, a), a)]
     return [ctx.convert(ins[0], a, out.dtype)]
+
+
+def _float_nonzero(ctx: LoweringContext, x: str, a: ShapedArray) -> str:
+    """``x != 0`` comparing the bits without the sign: subnormals count (XLA flushes them)."""
+    ia = a.update(dtype=np.dtype(f"u{np.dtype(a.dtype).itemsize}"))
+    bits = ctx.op("stablehlo.bitcast_convert", [x], [a], [ia])[0]
+    mag = _bin(ctx, "stablehlo.and", bits, ctx.constant(np.iinfo(ia.dtype).max >> 1, ia), ia)
+    return _cmp(ctx, "NE", mag, ctx.constant(0, ia), ia)
+
+
+def _complex_parts(ctx: LoweringContext, x: str, a: ShapedArray) -> tuple[str, str]:
+    r = a.update(dtype=np.finfo(a.dtype).dtype)
+    return _un(ctx, "stablehlo.real", x, a, r), _un(ctx, "stablehlo.imag", x, a, r)
+
+
+def _is_finite_rule(ctx: LoweringContext, e: Equation, ins: list[str]) -> list[str]:
+    """``isfinite``; of a complex value: both parts finite (as NumPy)."""
+    (a,), (out,) = eqn_avals(e)
+    if np.dtype(a.dtype).kind != "c":
+        return [_un(ctx, "stablehlo.is_finite", ins[0], a, out)]
+    re, im = _complex_parts(ctx, ins[0], a)
+    r = a.update(dtype=np.finfo(a.dtype).dtype)
+    return [_bin(ctx, "stablehlo.and", _un(ctx, "stablehlo.is_finite", re, r, out),
+                 _un(ctx, "stablehlo.is_finite", im, r, out), out)]
 
 
 lowerings[P.abs_p] = _abs_rule
@@ -270,6 +294,7 @@ lowerings[P.signbit_p] = _signbit_rule
 lowerings[P.exp2_p] = _exp2_rule
 lowerings[P.integer_pow_p] = _integer_pow_rule
 lowerings[P.convert_element_type_p] = _convert_rule
+lowerings[P.is_finite_p] = _is_finite_rule
 
 
 def _div_rule(ctx: LoweringContext, e: Equation, ins: list[str]) -> list[str]:
@@ -486,3 +511,9 @@ def _cumulative(kind: str) -> Rule:
 for _p, _k in [(P.cumsum_p, "add"), (P.cumprod_p, "mul"), (P.cummax_p, "max"),
                (P.cummin_p, "min"), (P.cumlogsumexp_p, "logaddexp")]:
     lowerings[_p] = _cumulative(_k)
+
+
+# Special functions (tracer.scipy.special): XLA's CHLO kernels, as jax.lax lowers them.
+for _p, _n in {P.lgamma_p: "chlo.lgamma", P.digamma_p: "chlo.digamma",
+               P.erf_inv_p: "chlo.erf_inv", P.erfc_p: "chlo.erfc"}.items():
+    lowerings[_p] = _simple(_n)

@@ -535,6 +535,28 @@ def _sort(ctx: LoweringContext, e: Equation, ins: list[str]) -> list[str]:
                   attrs=f"dimension = {dim} : i64, is_stable = true", regions=[region])
 
 
+def _top_k_comparator(ctx: LoweringContext, dtype: np.dtype) -> str:
+    """The sort region of ``top_k``: descending, floats in IEEE total order.
+
+    As XLA's ``TopK`` (``jax.lax.top_k``): ``+NaN > +inf > ... > +0 > -0 > ...
+    > -inf > -NaN``; with the stable sort, ties keep the lower index first.
+    Complex numbers keep NumPy's order of ``argsort(-x)`` (``jax.lax.top_k``
+    refuses them).
+    """
+    s, ia = ShapedArray((), dtype), ShapedArray((), np.dtype(np.int32))
+    if np.dtype(dtype).kind == "c":
+        return _comparator(ctx, [dtype, ia.dtype], 1, descending=True)
+
+    def body(sub: LoweringContext, args: list[str]) -> tuple[list[str], list[ShapedArray]]:
+        ctype = "#stablehlo<comparison_type TOTALORDER>" if _is_float(dtype) else \
+            _compare_type(dtype)
+        gt = sub.op("stablehlo.compare", [args[0], args[1]], [s, s], [s.update(dtype=_BOOL)],
+                    attrs="comparison_direction = #stablehlo<comparison_direction GT>, "
+                          f"compare_type = {ctype}")[0]
+        return [gt], [s.update(dtype=_BOOL)]
+    return _region(ctx, [s, s, ia, ia], body)
+
+
 def _top_k(ctx: LoweringContext, e: Equation, ins: list[str]) -> list[str]:
     (a,), (vo, io) = eqn_avals(e)
     empty = _empty_outputs(ctx, [vo, io])
@@ -543,7 +565,7 @@ def _top_k(ctx: LoweringContext, e: Equation, ins: list[str]) -> list[str]:
     k = int(e.params["k"])
     ia = a.update(dtype=np.dtype(np.int32))
     iota = ctx.op("stablehlo.iota", [], [], [ia], attrs=f"iota_dimension = {a.ndim - 1} : i64")[0]
-    region = _comparator(ctx, [a.dtype, ia.dtype], 1, descending=True)
+    region = _top_k_comparator(ctx, a.dtype)
     vals, idx = ctx.op("stablehlo.sort", [ins[0], iota], [a, ia], [a, ia],
                        attrs=f"dimension = {a.ndim - 1} : i64, is_stable = true",
                        regions=[region])

@@ -86,3 +86,61 @@ def test_methods_eager_and_traced(i):
     ours, ref = METHODS[i]
     x = np.random.default_rng(i).normal(size=(2, 3, 2))
     check_against_numpy(lambda a: ours(tnp.asarray(a)), ref, x)
+
+
+# -- scalar types: dtypes that convert traced values when called (issue 11) ---------------
+
+SCALAR_TYPES = ["bool_", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                "uint64", "float16", "float32", "float64", "complex64", "complex128",
+                "double", "single", "half", "intp", "uintp", "int_", "bfloat16"]
+
+
+@pytest.mark.parametrize("name", SCALAR_TYPES)
+def test_scalar_types_are_numpy_dtypes(name):
+    t = getattr(tnp, name)
+    want = np.dtype(getattr(np, name) if hasattr(np, name) else t.dtype)
+    assert np.dtype(t) == want and tnp.dtype(t) == want and t.dtype == want
+    assert t == want.type and want.type == t and hash(t) == hash(want.type)
+    assert {want.type: name}[t] == name                      # the same dictionary key
+    assert np.zeros(2, t).dtype == want and np.asarray([1], dtype=t).dtype == want
+    assert tnp.zeros(3, t).dtype == want and tnp.asarray([1], dtype=t).dtype == want
+    assert tnp.ones(2).astype(t).dtype == want and tnp.astype(tnp.ones(2), t).dtype == want
+    assert tnp.asarray(np.ones(2, want)).dtype == t          # x.dtype == tnp.float32
+    assert isinstance(np.zeros((), want)[()], t)
+    assert np.issubdtype(t, np.generic) and tnp.result_type(t) == want
+    kind = want.kind
+    if kind == "f" and name != "bfloat16":
+        assert np.issubdtype(t, np.floating) and tnp.finfo(t).dtype == want
+    if kind in "iu":
+        assert tnp.issubdtype(t, tnp.integer) and tnp.iinfo(t).dtype == want
+
+
+@pytest.mark.parametrize("name", ["bool_", "int32", "uint8", "float16", "float32", "float64",
+                                  "complex128"])
+def test_scalar_types_convert(name):
+    t = getattr(tnp, name)
+    want = np.dtype(getattr(np, name))
+    x = np.array([0.0, 1.5, 2.0])
+    eager = t(x)                      # a graphjit Array, as jnp.float32(x) is a jax.Array
+    assert isinstance(eager, backends.Array) and eager.dtype == want
+    np.testing.assert_array_equal(np.asarray(eager), x.astype(want))
+    assert t(2).dtype == want and t(2).shape == () and t().dtype == want
+    graph = make_graph(t)(x)          # records a convert instead of concretizing
+    converts = [] if want == x.dtype else ["convert_element_type"]
+    assert [str(e.prim) for e in graph.graph.eqns] == converts
+    assert graph.out_avals[0].dtype == want
+    assert gj.jit(t)(x).dtype == want
+
+
+def test_scalar_types_keep_the_derivative():
+    assert float(gj.grad(lambda x: tnp.float64(x) * 2.0)(1.5)) == 2.0
+    assert float(gj.grad(lambda x: tnp.double(x) * 2.0)(1.5)) == 2.0
+    assert float(gj.grad(lambda x: tnp.float32(x) * 2.0)(1.5)) == 2.0
+    assert float(gj.grad(lambda x: tnp.float16(x) * 2.0)(1.5)) == 2.0
+    assert float(gj.grad(lambda x: tnp.int32(x) * 2.0)(1.5)) == 0.0   # integers: no tangent
+    g = gj.jit(gj.grad(lambda x: tnp.sum(tnp.float32(x) ** 2)))(np.array([1.0, 2.0]))
+    assert g.dtype == np.float64 and np.asarray(g).tolist() == [2.0, 4.0]
+    t = gj.jvp(lambda x: tnp.float32(x), (np.float64(1.5),), (np.float64(1.0),))[1]
+    assert t.dtype == np.float32 and float(t) == 1.0
+    x = tnp.asarray(np.float32(1.0))
+    assert tnp.float64(x).dtype == np.float64 and tnp.float32(x) is x

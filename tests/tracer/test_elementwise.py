@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tracer.numpy as tnp
-from tests.util import check_against_numpy, rand
+from tests.util import assert_same, check_against_numpy, check_everywhere, rand
 
 SHAPES = [(), (0,), (5,), (2, 3)]
 EDGE = np.array([0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 2.5, 1e-3, 7.0, np.inf, -np.inf, np.nan])
@@ -204,3 +204,157 @@ def test_isclose_allclose_array_equal():
 def test_unsupported_dtype_combination_is_clear():
     with pytest.raises(TypeError, match="subtract"):
         tnp.subtract(np.ones(2, bool), np.ones(2, bool))
+
+
+# -- NumPy's results where NumPy defines them: division edges, bool arithmetic ----------
+
+INT_DTYPES = [np.int8, np.int32, np.int64, np.uint8, np.uint32]
+DIVISION = ["floor_divide", "mod", "remainder", "fmod", "divmod"]
+
+
+@pytest.mark.parametrize("dt", INT_DTYPES)
+@pytest.mark.parametrize("name", DIVISION)
+def test_integer_division_by_zero_is_zero(name, dt):
+    """NumPy: ``x // 0``, ``x % 0``, ``fmod(x, 0)`` are 0 for integers (XLA's are -1 / x)."""
+    info = np.iinfo(dt)
+    x = np.array([1, 0, 7, info.max, info.min, 5, 6], dt)
+    if info.min < 0:
+        x[1] = -1
+    y = np.array([0, 0, 0, 0, 0, 2, 3], dt)
+    check_everywhere(getattr(tnp, name), getattr(np, name), x, y)
+    check_everywhere(lambda a: getattr(tnp, name)(a, 0), lambda a: getattr(np, name)(a, 0), x)
+
+
+@pytest.mark.parametrize("name", DIVISION)
+def test_integer_division_by_zero_operators_and_scalars(name):
+    x = np.array([1, -1, 0, 7, -7])
+    op = {"floor_divide": lambda a, b: a // b, "mod": lambda a, b: a % b,
+          "remainder": lambda a, b: a % b, "fmod": np.fmod, "divmod": divmod}[name]
+    tnp_op = {"fmod": tnp.fmod}.get(name, op)
+    assert_same(tnp_op(tnp.asarray(x), 0), op(x, 0))
+    assert_same(tnp.asarray(x) // 0, np.zeros(5, np.int64))          # the issue's example
+    check_everywhere(lambda a: tnp_op(a, 0), lambda a: op(a, 0), x)
+    check_everywhere(lambda a: tnp_op(7, a), lambda a: op(7, a), np.array([0, 2, -3], np.int8))
+
+
+@pytest.mark.parametrize("dt", [np.int8, np.int16, np.int32, np.int64])
+@pytest.mark.parametrize("name", DIVISION)
+def test_int_min_by_minus_one(name, dt):
+    """NumPy: ``INT_MIN // -1`` wraps to INT_MIN, ``INT_MIN % -1`` is 0 (no trap)."""
+    x = np.array([np.iinfo(dt).min, np.iinfo(dt).min, -7, 7], dt)
+    y = np.array([-1, 1, -1, -1], dt)
+    check_everywhere(getattr(tnp, name), getattr(np, name), x, y)
+
+
+@pytest.mark.parametrize("dt", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("name", DIVISION)
+def test_float_division_by_signed_zero(name, dt):
+    """Zero divisors of either sign, and inf/nan dividends: NumPy's infs, nans and signs."""
+    x = np.repeat(np.array([1.0, -1.0, 0.0, -0.0, np.inf, -np.inf, np.nan, 2.5], dt), 2)
+    y = np.tile(np.array([0.0, -0.0], dt), 8)
+    check_everywhere(getattr(tnp, name), getattr(np, name), x, y)
+    with np.errstate(all="ignore"):   # (signs of zero results: compare the sign bits too)
+        got, want = getattr(tnp, name)(x, y), getattr(np, name)(x, y)
+    for g, w in zip(got if name == "divmod" else [got], want if name == "divmod" else [want]):
+        np.testing.assert_array_equal(np.signbit(np.asarray(g)), np.signbit(w))
+
+
+@pytest.mark.parametrize("name", ["floor_divide", "mod", "divmod", "true_divide"])
+def test_bool_division(name):
+    """NumPy divides bools as int8 (true_divide: float64), zero divisors included."""
+    x = np.array([True, False, True, False])
+    y = np.array([True, True, False, False])
+    check_everywhere(getattr(tnp, name), getattr(np, name), x, y)
+
+
+def test_power_of_bool():
+    """``np.power(b, 2)`` promotes the weak 2 (int64); ``b ** 2`` squares (int8)."""
+    b = np.array([True, False, True])
+    check_everywhere(lambda a: tnp.power(a, 2), lambda a: np.power(a, 2), b)
+    check_everywhere(lambda a: tnp.power(a, a), lambda a: np.power(a, a), b)
+    check_everywhere(lambda a: tnp.asarray(a) ** 2, lambda a: a ** 2, b)
+    check_everywhere(lambda a: tnp.asarray(a) ** True, lambda a: a ** True, b)
+    check_everywhere(lambda a: tnp.asarray(a) ** 1, lambda a: a ** 1, b)
+    check_everywhere(lambda a: tnp.asarray(a) ** 2.0, lambda a: a ** 2.0, b)
+    check_everywhere(lambda a: tnp.square(a), lambda a: np.square(a), b)
+
+
+@pytest.mark.parametrize("exponent", [2, -1, 0.5, 2.0, 1, 3])
+@pytest.mark.parametrize("dt", [np.float16, np.float32, np.float64, np.int8, np.int32])
+def test_power_operator_fast_paths(exponent, dt):
+    """ndarray.__pow__'s fast paths: ``x ** 0.5`` is ``sqrt`` (so ``-inf ** 0.5`` is nan),
+    ``x ** -1`` is ``reciprocal``, ``x ** 2`` is ``square``: NumPy's values and dtypes."""
+    if np.dtype(dt).kind == "i":
+        if exponent == -1:
+            return   # NumPy raises: integers to negative integer powers
+        x = np.array([0, 1, -2, 3], dt)
+    else:
+        x = np.array([-np.inf, -0.0, 0.0, 4.0, np.nan, -2.0], dt)
+    check_everywhere(lambda a: tnp.asarray(a) ** exponent, lambda a: a ** exponent, x)
+
+
+def test_round_of_bool_is_float16():
+    b = np.array([True, False])
+    check_everywhere(tnp.round, np.round, b)
+    check_everywhere(tnp.around, np.around, b)
+    check_everywhere(lambda a: tnp.asarray(a).round(), lambda a: a.round(), b)
+    for decimals in (1, -1):   # NumPy cannot cast the float64 multiply back to bool
+        with pytest.raises(TypeError):
+            np.round(b, decimals)
+        with pytest.raises(TypeError):
+            tnp.round(b, decimals)
+
+
+def test_conj_of_bool_is_int8_and_real_imag_of_python_scalars():
+    b = np.array([True, False])
+    check_everywhere(tnp.conj, np.conj, b)
+    check_everywhere(tnp.conjugate, np.conjugate, b)
+    for s in (True, 3, 2.5):   # NumPy gives the Python scalar's .real / .imag
+        for f in ("real", "imag"):
+            got, want = getattr(tnp, f)(s), getattr(np, f)(s)
+            assert type(got) is type(want) and got == want
+
+
+BOOL_OPS = {
+    "add": lambda xp, a, s: xp.add(a, s), "radd": lambda xp, a, s: xp.add(s, a),
+    "mul": lambda xp, a, s: a * s, "rmul": lambda xp, a, s: s * a,
+    "sub": lambda xp, a, s: a - s, "truediv": lambda xp, a, s: a / s,
+    "floordiv": lambda xp, a, s: a // s, "mod": lambda xp, a, s: a % s,
+    "pow": lambda xp, a, s: a ** s, "and": lambda xp, a, s: a & s,
+    "or": lambda xp, a, s: a | s, "xor": lambda xp, a, s: a ^ s,
+    "lshift": lambda xp, a, s: a << s, "rshift": lambda xp, a, s: a >> s,
+    "lt": lambda xp, a, s: a < s, "eq": lambda xp, a, s: a == s,
+    "ge": lambda xp, a, s: s >= a, "maximum": lambda xp, a, s: xp.maximum(a, s),
+    "minimum": lambda xp, a, s: xp.minimum(s, a),
+    "where": lambda xp, a, s: xp.where(a > 0, a, s),
+    "where_cond": lambda xp, a, s: xp.where(s, a, False),
+    "clip": lambda xp, a, s: xp.clip(a, s, 2),
+}
+
+
+@pytest.mark.parametrize("dt", [np.int8, np.uint8, np.float16, np.bool_])
+@pytest.mark.parametrize("s", [True, False])
+@pytest.mark.parametrize("name", list(BOOL_OPS))
+def test_python_bool_with_small_arrays(name, s, dt):
+    """A Python bool promotes as numpy.bool_: ``int8_array + True`` is int8."""
+    x = np.array([1, 0, 3, 2], dt) if dt != np.bool_ else np.array([True, False, True, True])
+    if name == "truediv" and dt == np.bool_ and not s:
+        x = x | True   # (XLA simplifies convert(pred) / y to select(pred, 1 / y, 0): 0 / 0 is 0)
+    fn = BOOL_OPS[name]
+    try:
+        with np.errstate(all="ignore"):
+            fn(np, x, s)
+    except TypeError:   # e.g. bool - bool, float16 << bool: NumPy refuses, so must we
+        with pytest.raises(TypeError):
+            fn(tnp, tnp.asarray(x), s)
+        return
+    check_everywhere(lambda a: fn(tnp, tnp.asarray(a), s), lambda a: fn(np, a, s), x)
+
+
+def test_abs_of_complex_is_real():
+    """``abs`` of complex values is their (real) modulus, in every backend's graph."""
+    z = np.array([3 + 4j, -1j, 0, np.inf - 1j, np.nan + 0j])
+    check_everywhere(tnp.abs, np.abs, z)
+    check_everywhere(tnp.isinf, np.isinf, z)
+    check_everywhere(lambda a: tnp.isclose(a, a + 1e-9), lambda a: np.isclose(a, a + 1e-9),
+                     z[:3])

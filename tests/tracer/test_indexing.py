@@ -626,3 +626,20 @@ def test_random_indices_against_numpy(seed):
         if arrs:
             check_against_numpy(lambda x, *ii: A(x)[with_traced(ii)], lambda x, *ii: x[idx],
                                 x, *arrs)
+
+
+def test_take_and_choose_like_numpy_with_bools_and_python_scalars():
+    """NumPy casts bool indices (``take(a, True)`` is ``a[1]``) and finds ``choose``'s
+    common dtype with Python scalars weak (``choose(i, [f16, 2.5])`` is float16)."""
+    from tests.util import check_everywhere
+    a = np.array([1.5, 2.5, 3.5, 4.5], np.float16)
+    check_everywhere(lambda x: tnp.take(x, True), lambda x: np.take(x, True), a)
+    check_everywhere(lambda x, i: tnp.take(x, i), lambda x, i: np.take(x, i),
+                     a, np.array([True, False]))
+    i = np.array([0, 1, 1, 0])
+    check_everywhere(lambda i, x: tnp.choose(i, [x, 2.5]),
+                     lambda i, x: np.choose(i, [x, 2.5]), i, a)
+    check_everywhere(lambda i, x: tnp.choose(i, [x, 3]), lambda i, x: np.choose(i, [x, 3]),
+                     i, np.array([1, 2, 3, 4], np.int8))
+    check_everywhere(lambda i: tnp.unravel_index(i, (3, 4)),
+                     lambda i: np.unravel_index(i, (3, 4)), np.array([True, False]))

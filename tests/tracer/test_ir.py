@@ -94,7 +94,7 @@ def test_named_scope_is_recorded():
             x = tnp.cos(x)
         return x
 
-    cg = make_graph(f)(1.0)
+    cg = make_graph(f)(np.float64(1.0))
     assert [e.source.scopes for e in cg.graph.eqns] == [("layer1",), ("layer2", "inner")]
 
 

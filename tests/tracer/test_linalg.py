@@ -385,3 +385,16 @@ def test_shape_errors_name_user_line(mode):
     _raises_here(ValueError, run, lambda x: tnp.einsum("...i->i", x), a, match="ellipsis")
     _raises_here(ValueError, run, lambda x, y: tnp.cross(x, y), a, b,
                  match="dimension must be 2 or 3")
+
+
+@pytest.mark.parametrize("name", ["dot", "inner", "outer", "kron"])
+@pytest.mark.parametrize("scalar", [3, 2.5, True])
+def test_contractions_take_python_scalars_as_arrays(name, scalar):
+    """NumPy's contractions ``asarray`` their operands: ``dot(f16, 3)`` is float64 (where
+    the ufunc ``multiply(f16, 3)`` is float16), eagerly and under jit alike."""
+    from tests.util import check_everywhere
+    x = np.array([1.0, -2.0, 0.5], np.float16)
+    f, g = getattr(tnp, name), getattr(np, name)
+    check_everywhere(lambda a: f(a, scalar), lambda a: g(a, scalar), x)
+    check_everywhere(lambda a: f(scalar, a), lambda a: g(scalar, a), x)
+    check_everywhere(lambda a, s: f(a, s), lambda a, s: g(a, s), x, scalar)

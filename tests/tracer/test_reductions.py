@@ -483,3 +483,14 @@ def test_recorded_graphs_use_reduction_primitives():
     # a static scalar q needs no gather: order statistics are static slices
     names = [n for n, _ in _prims(lambda a: tnp.quantile(a, 0.3, axis=1), x.astype(float))]
     assert "gather" not in names and "slice" in names
+
+
+@pytest.mark.parametrize("name", ["var", "std", "nanvar", "nanstd"])
+def test_variance_of_complex_is_real(name):
+    """NumPy's variance of complex values is ``mean(|x - mean|**2)``: real, not complex."""
+    from tests.util import check_everywhere
+    x = np.array([1 + 2j, 3 - 1j, 0.5j, 2, np.nan], np.complex128)
+    for a in (x[:4], x, x[:3].astype(np.complex64)):
+        if name in ("var", "std") and np.isnan(a).any():
+            continue
+        check_everywhere(getattr(tnp, name), getattr(np, name), a, rtol=1e-5, atol=1e-6)

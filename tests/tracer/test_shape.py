@@ -402,3 +402,18 @@ def test_static_arguments_must_be_concrete():
         make_graph(lambda x, k: tnp.diagonal(x, k))(x, 1)
     with pytest.raises(ConcretizationError, match="test_shape.py"):
         make_graph(lambda x, n: tnp.split(x, n))(x, 2)
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
+@pytest.mark.parametrize("axis", [(), None, 0, (0, -1), -1])
+def test_flip_axes_like_numpy(shape, axis):
+    """``flip(x, axis=())`` flips nothing (any rank, 0-d included); bad axes raise alike."""
+    from tests.util import check_everywhere
+    x = rand(shape, np.float32)
+    try:
+        np.flip(x, axis=axis)
+    except ValueError as e:   # AxisError, or "repeated axis"
+        with pytest.raises(type(e)):
+            tnp.flip(x, axis=axis)
+        return
+    check_everywhere(lambda a: tnp.flip(a, axis=axis), lambda a: np.flip(a, axis=axis), x)

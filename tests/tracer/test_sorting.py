@@ -172,3 +172,86 @@ def test_partition_argpartition(dt, shape, kth, axis):
     assert f(x).out_avals[0].shape == np.partition(x, kth, axis=axis).shape
     with pytest.raises(ValueError, match="out of bounds"):
         tnp.partition(x, 100, axis=axis)
+
+
+# -- lax.top_k: descending in IEEE total order, like jax.lax.top_k (issue 11) ---------------
+
+TOP_K_CASES = [
+    np.array([1.0, np.nan, np.inf, 3.0]),                 # +NaN is the largest
+    np.array([1.0, np.nan, np.inf, 3.0, np.nan]),
+    np.array([1.0, -np.nan, np.inf, 3.0, np.nan]),        # -NaN (e.g. inf - inf) the smallest
+    np.array([0.0, -0.0, 1.0, -0.0, 0.0]),                # +0 before -0, ties by index
+    np.array([-np.inf, np.nan, -1.0, 1.0, -np.inf]),
+    np.array([[2.0, 1.0, 2.0, 3.0], [np.nan, 0.0, np.nan, -1.0]]),
+    np.array([2, 1, 2, 3]), np.array([True, False, True]),
+    np.array([1 << 60, (1 << 60) + 1, 5]),               # beyond float64's integers
+    np.array([0, 255, 3], np.uint8),
+]
+
+
+@pytest.mark.parametrize("i, dtype", [
+    (i, dt) for i, case in enumerate(TOP_K_CASES)
+    for dt in ([None, np.float32, np.float16] if case.dtype.kind == "f" else [None])])
+def test_top_k_nan_against_jax(i, dtype):
+    import jax
+    import jax.numpy as jnp
+
+    from tracer import lax
+    from transforms import jit
+    jax.config.update("jax_enable_x64", True)
+    x = TOP_K_CASES[i]
+    if dtype is not None:
+        x = x.astype(dtype)
+    k = x.shape[-1]
+    want_v, want_i = jax.lax.top_k(jnp.asarray(x), k)
+    for how, f in (("eager (NumPy backend)", lambda v: lax.top_k(v, k)),
+                   ("jit (XLA)", jit(lambda v: lax.top_k(v, k)))):
+        got_v, got_i = f(x)
+        np.testing.assert_array_equal(np.asarray(got_i), np.asarray(want_i), err_msg=how)
+        # bit for bit: NaN signs and zero signs included
+        np.testing.assert_array_equal(np.asarray(got_v).view(np.uint8),
+                                      np.asarray(want_v).view(np.uint8), err_msg=how)
+
+
+def test_top_k_nan_gradient():
+    """The derivative follows the elements top_k picked (NaN included)."""
+    from tracer import lax
+    from transforms import grad
+    w = np.array([1.0, 10.0])
+    g = grad(lambda v: tnp.sum(lax.top_k(v, 2)[0] * w))(np.array([1.0, np.nan, np.inf, 3.0]))
+    assert np.asarray(g).tolist() == [0.0, 1.0, 10.0, 0.0]
+
+
+@pytest.mark.parametrize("name", ["sort", "argsort", "argmax", "argmin", "nanargmax",
+                                  "nanargmin", "max", "min", "nanmax", "nanmin"])
+def test_nan_order_matches_numpy(name):
+    """NaN sorts last (NumPy's order) in sort/argsort; argmax/argmin pick the first NaN."""
+    from transforms import jit
+    x = np.array([[1.0, np.nan, np.inf, 3.0, -np.nan, -0.5, 7.0, -np.inf, np.nan, 3.0],
+                  [0.5, 2.0, 0.0, 1.0, 1.0, np.nan, 2.0, -np.nan, -1.0, 5.0]])
+    kw = {"kind": "stable"} if name in ("sort", "argsort") else {}
+    want = getattr(np, name)(x, axis=-1, **kw)
+    for f in (lambda v: getattr(tnp, name)(v, axis=-1),
+              jit(lambda v: getattr(tnp, name)(v, axis=-1))):
+        assert_same(f(x), want, what=name)
+
+
+@pytest.mark.parametrize("axis", [-1, 0, None, 1, -2])
+@pytest.mark.parametrize("name", ["sort", "argsort", "partition", "argpartition"])
+def test_sorting_a_0d_array_like_numpy(name, axis):
+    """NumPy: sort/partition of a 0-d array raise AxisError (axis=None flattens);
+    argsort/argpartition take it as one element (``argsort(array(2.5))`` is ``[0]``)."""
+    from tests.util import check_everywhere
+    from transforms import jit
+    x = np.array(2.5)
+    extra = (0,) if "partition" in name else ()
+    np_fn = lambda a: getattr(np, name)(a, *extra, axis=axis)   # noqa: E731
+    tnp_fn = lambda a: getattr(tnp, name)(a, *extra, axis=axis)  # noqa: E731
+    try:
+        np_fn(x)
+    except np.exceptions.AxisError:
+        for f in (tnp_fn, jit(tnp_fn), make_graph(tnp_fn)):
+            with pytest.raises(np.exceptions.AxisError):
+                f(x)
+        return
+    check_everywhere(tnp_fn, np_fn, x)

@@ -72,8 +72,8 @@ def test_plain_numpy_functions_trace():
 
 
 def test_eval_graph_rerecords_with_sources():
-    cg = make_graph(lambda x: tnp.sin(x) * 2)(1.0)
-    cg2 = make_graph(lambda x: eval_graph(cg, x)[0])(1.0)
+    cg = make_graph(lambda x: tnp.sin(x) * 2)(np.float64(1.0))
+    cg2 = make_graph(lambda x: eval_graph(cg, x)[0])(np.float64(1.0))
     assert [e.prim.name for e in cg2.graph.eqns] == ["sin", "mul"]
     assert [e.source for e in cg2.graph.eqns] == [e.source for e in cg.graph.eqns]
 
@@ -138,7 +138,7 @@ def test_forwarding_inside_abstract_records_both_levels():
         out, g = record_forward(lambda y: tnp.exp(y) * x, x)
         return out
 
-    cg = make_graph(f)(1.0)
+    cg = make_graph(f)(np.float64(1.0))
     typecheck(cg)
     assert [e.prim.name for e in cg.graph.eqns] == ["exp", "mul"]
     np.testing.assert_allclose(np.asarray(eval_graph(cg, 2.0)[0]), np.exp(2.0) * 2.0)

@@ -29,19 +29,24 @@ from tracer.numpy._indexing import *  # noqa: F401,F403
 from tracer.numpy._linalg import *  # noqa: F401,F403
 from tracer.numpy._sorting import *  # noqa: F401,F403
 from tracer.numpy._methods import ArrayMethods  # noqa: F401
+from tracer.numpy._scalar_types import make_scalar_type as _make_scalar_type
 from tracer.numpy._methods import install_all as _install_all
 from tracer.tracing import Tracer as _Tracer
 
-# dtypes and constants, as NumPy spells them
-bool_ = _np.bool_
-int8, int16, int32, int64 = _np.int8, _np.int16, _np.int32, _np.int64
-uint8, uint16, uint32, uint64 = _np.uint8, _np.uint16, _np.uint32, _np.uint64
-float16, float32, float64 = _np.float16, _np.float32, _np.float64
-complex64, complex128 = _np.complex64, _np.complex128
-bfloat16 = _dtypes.bfloat16.type if _dtypes.bfloat16 is not None else None
+# dtypes and constants, as NumPy spells them; the scalar types are dtypes that also
+# convert traced values when called (``tnp.float64(x)``), see ``_scalar_types``
+bool_ = _make_scalar_type(_np.bool_)
+int8, int16, int32, int64 = (_make_scalar_type(t) for t in (_np.int8, _np.int16, _np.int32,
+                                                          _np.int64))
+uint8, uint16, uint32, uint64 = (_make_scalar_type(t) for t in (_np.uint8, _np.uint16,
+                                                              _np.uint32, _np.uint64))
+float16, float32, float64 = (_make_scalar_type(t) for t in (_np.float16, _np.float32,
+                                                          _np.float64))
+complex64, complex128 = _make_scalar_type(_np.complex64), _make_scalar_type(_np.complex128)
+bfloat16 = _make_scalar_type(_dtypes.bfloat16) if _dtypes.bfloat16 is not None else None
 double, single, half = float64, float32, float16
-intp, uintp = _np.intp, _np.uintp
-int_ = _np.int_
+intp, uintp = _make_scalar_type(_np.intp), _make_scalar_type(_np.uintp)
+int_ = _make_scalar_type(_np.int_)
 dtype = _np.dtype
 finfo, iinfo = _np.finfo, _np.iinfo
 issubdtype = _np.issubdtype
@@ -78,8 +83,19 @@ def size(a: object, axis: int | None = None) -> int:
     return s[axis]
 
 
-def isscalar(x: object) -> bool:
-    return _np.isscalar(x)
+def isscalar(element: object) -> bool:
+    """Like ``numpy.isscalar``, except that every 0-d array is a scalar (as in ``jax.numpy``).
+
+    tnp returns 0-d arrays where NumPy returns scalars (``tnp.sum(x)``), and under
+    ``jit`` a scalar argument, Python's or NumPy's, is a 0-d tracer: counting 0-d
+    arrays as scalars gives one answer eagerly and under every transform.
+
+    >>> isscalar(2.5), isscalar(asarray(2.5)), isscalar(asarray([2.5]))
+    (True, True, False)
+    """
+    if type(element) is _Tracer or isinstance(element, (_np.ndarray, ArrayMethods)):
+        return element.ndim == 0
+    return _np.isscalar(element)
 
 
 def astype(x: object, dtype: object, /, *, copy: bool = True) -> object:

@@ -5,6 +5,15 @@ results follow NumPy 2 exactly: each NumPy ufunc is asked, once per dtype
 combination, which loop it would use (``ufunc.resolve_dtypes``, with Python
 scalars as weak abstract types), and the operands are converted to that
 loop's dtypes before the primitive is bound.
+
+Under ``jit``/``make_graph`` a Python scalar argument is a weakly typed tracer,
+and tnp treats it exactly as the Python scalar it stands for, so that a
+function gives the same answers eagerly and under every transform: it
+promotes weakly where NumPy takes the Python scalar weakly (ufuncs, ``where``,
+``clip``), and ``asarray``/``convert`` make it strong as ``np.asarray`` does
+(``outer(f32, 2.5)`` is float64); tnp functions never return weak values (NumPy
+returns arrays and NumPy scalars), while Python's operators between such
+scalars keep Python's semantics (``_methods``): ``s * 2`` stays weak.
 """
 from __future__ import annotations
 
@@ -67,7 +76,18 @@ def asarray(a: Any, dtype: Any = None, order: Any = None, *, copy: Any = None) -
     dtype('float64')
     """
     t = type(a)
-    if t is Tracer or (_backend is not None and (t is _ARRAY[0] or t is _ARRAY[1])):
+    if t is Tracer:
+        # A weakly typed tracer stands for a Python scalar, which np.asarray makes a strong
+        # 0-d array: so must this, or jit(f)(x, 2.5) would promote unlike f(x, 2.5).
+        weak = a._var.aval.weak_type
+        if dtype is None:
+            return convert(a, a.dtype) if weak else a
+        dt = dtypes.canonicalize(dtype)
+        if weak and a.dtype.kind == "c" and dt.kind != "c":
+            raise TypeError(f"cannot convert a complex Python scalar to {dt} "
+                            f"(at {user_location()})")
+        return convert(a, dt)
+    if _backend is not None and (t is _ARRAY[0] or t is _ARRAY[1]):
         if dtype is not None:
             dt = dtypes.canonicalize(dtype)
             if dt != a.dtype:
@@ -106,28 +126,52 @@ def promote_types(a: Any, b: Any) -> np.dtype:
 
 
 def convert(x: Any, dtype: np.dtype) -> Any:
-    """Convert to ``dtype`` (binds convert_element_type only when needed)."""
+    """A strong value of ``dtype`` (binds convert_element_type only when needed).
+
+    A Python scalar becomes a NumPy scalar, and a weakly typed tracer (the
+    stand-in for a Python scalar under ``jit``) a strong tracer, alike.
+    """
     t = type(x)
     if t in _PY_SCALARS:
         return np.asarray(x, dtype=dtype)[()] if dtype.kind != "V" else x
     if isinstance(x, np.generic):
         return x if x.dtype == dtype else np.asarray(x).astype(dtype)[()]
-    if t is not Tracer and not (_backend is not None and (t is _ARRAY[0] or t is _ARRAY[1])):
-        x = asarray(x)
-    if x.dtype == dtype:  # (a weak value of the right dtype needs no equation)
-        return x
+    if t is Tracer:
+        a = x._var.aval
+        if a.dtype == dtype and not a.weak_type:
+            return x
+    else:
+        if not (_backend is not None and (t is _ARRAY[0] or t is _ARRAY[1])):
+            x = asarray(x)
+        if x.dtype == dtype:
+            return x
     return bind(P.convert_element_type_p, x, new_dtype=dtype, weak_type=False)
+
+
+def is_weak(x: Any) -> bool:
+    """``x`` promotes like a Python scalar (NEP 50): a Python scalar, or a weakly
+    typed tracer, which is what a Python scalar argument becomes under ``jit`` or
+    ``make_graph``.  tnp treats the two alike, so that ``jit(f)(x, 2.5)`` computes
+    what ``f(x, 2.5)`` does.
+
+    >>> is_weak(2.5), is_weak(np.float64(2.5))
+    (True, False)
+    """
+    t = type(x)
+    return t in _PY_SCALARS or (t is Tracer and x._var.aval.weak_type)
 
 
 def _dtype_key(x: Any) -> Any:
     """What ``ufunc.resolve_dtypes`` needs: a dtype, or a Python type if weak."""
     t = type(x)
     if t in _PY_SCALARS:
-        return t
+        # (NumPy promotes a Python bool as numpy.bool_, its only dtype of that kind)
+        return dtypes.bool_ if t is bool else t
     if t is Tracer:
         a = x._var.aval
         if a.weak_type:
-            return {"b": bool, "i": int, "u": int, "f": float, "c": complex}[a.dtype.kind]
+            return {"b": dtypes.bool_, "i": int, "u": int, "f": float,
+                    "c": complex}[a.dtype.kind]
         return a.dtype
     dt = getattr(x, "dtype", None)
     if dt is not None:
@@ -166,6 +210,8 @@ def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
     nin = np_ufunc.nin
     keeps: dict[tuple, bool] = {}   # dtypes -> "the loop keeps these dtypes"
     prim = getattr(impl, "_prim", None)
+    # dtype kinds on which ``impl`` is ``prim`` alone (the eager shortcut's condition)
+    fast_kinds = getattr(impl, "_fast_kinds", None)
     ctx = _tracing
 
     def general(args: tuple, out: Any, where: Any, dtype: Any) -> Any:
@@ -203,7 +249,8 @@ def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
 
     def _fast(dt: Any) -> Any:
         f = False
-        if prim is not None and _keeps((dt,) * nin):
+        if prim is not None and (fast_kinds is None or dt.kind in fast_kinds) \
+                and _keeps((dt,) * nin):
             f = _IMPLS[prim]
         fast[dt] = f
         return f
@@ -413,3 +460,20 @@ def unsupported(name: str) -> Callable[..., Any]:
     fn.__name__ = name.rsplit(".", 1)[-1]
     fn._unsupported = True  # type: ignore[attr-defined]
     return fn
+
+
+def weaken(x: Any) -> Any:
+    """``x`` as a weakly typed value: what a Python scalar's arithmetic gives under
+    ``jit`` (a tracer marked weak; other values are returned as they are)."""
+    if type(x) is Tracer and not x._var.aval.weak_type:
+        return bind(P.convert_element_type_p, x, new_dtype=x.dtype, weak_type=True)
+    return x
+
+
+def bool_as_int(x: Any) -> Any:
+    """A weak bool as the weak int Python's arithmetic makes of it (``True + True == 2``)."""
+    if type(x) is bool:
+        return int(x)
+    if type(x) is Tracer and x.dtype == dtypes.bool_:
+        return bind(P.convert_element_type_p, x, new_dtype=dtypes.int64, weak_type=True)
+    return x

@@ -234,7 +234,7 @@ def _concrete_scalar(x: Any, what: str, fn: str) -> np.ndarray:
     return v
 
 
-def arange(start_or_stop: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None,
+def arange(start_or_stop: Any, /, stop: Any = None, step: Any = 1, dtype: Any = None, *,
            device: Any = None, like: Any = None) -> Any:
     """Like ``numpy.arange``: ``iota * step + start``; the bounds must be concrete.
 

@@ -9,9 +9,9 @@ import numpy as np
 from tracer import dtypes
 from tracer import primitives as P
 from tracer.ir import user_location
-from tracer.numpy._core import (asarray, convert, direct, host_value, prim1, prim2,
-                               result_type, ufunc)
-from tracer.tracing import bind
+from tracer.numpy._core import (asarray, bool_as_int, convert, direct, host_value, is_weak,
+                               prim1, prim2, result_type, ufunc, weaken)
+from tracer.tracing import Tracer, bind
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod",
@@ -57,19 +57,38 @@ subtract = ufunc(np.subtract, _sub)
 multiply = ufunc(np.multiply, _mul)
 true_divide = ufunc(np.true_divide, _div, name="true_divide")
 divide = ufunc(np.divide, _div, name="divide")
-fmod = ufunc(np.fmod, prim2(P.rem_p))
+
+
+def _int_zero_divisor(x: Any, y: Any, out: Any) -> Any:
+    """NumPy's integer ``x // 0``, ``x % 0`` and ``fmod(x, 0)``: 0 (with a warning).
+
+    The ``div``/``rem`` primitives follow XLA there (``x / 0`` is -1, ``x % 0`` is
+    x); ``INT_MIN // -1`` (INT_MIN) and ``INT_MIN % -1`` (0) agree already.
+    """
+    zero = _c(x, 0)
+    return _where(bind(P.eq_p, y, zero), zero, out)
+
+
+def _fmod(x: Any, y: Any) -> Any:
+    r = bind(P.rem_p, x, y)
+    return _int_zero_divisor(x, y, r) if x.dtype.kind in "iu" else r
+
+
+_fmod._prim = P.rem_p  # type: ignore[attr-defined]  # the eager shortcut, for floats only
+_fmod._fast_kinds = "fc"  # type: ignore[attr-defined]
+fmod = ufunc(np.fmod, _fmod, name="fmod")
 
 
 def _floor_divide(x: Any, y: Any) -> Any:
     if x.dtype.kind in "iu":
         q = _div(x, y)
-        if x.dtype.kind == "u":
-            return q
-        r = bind(P.rem_p, x, y)
-        zero = _c(x, 0)
-        fix = bind(P.and_p, bind(P.ne_p, r, zero),
-                   bind(P.ne_p, bind(P.lt_p, r, zero), bind(P.lt_p, y, zero)))
-        return _sub(q, convert(fix, x.dtype))
+        if x.dtype.kind == "i":
+            r = bind(P.rem_p, x, y)
+            zero = _c(x, 0)
+            fix = bind(P.and_p, bind(P.ne_p, r, zero),
+                       bind(P.ne_p, bind(P.lt_p, r, zero), bind(P.lt_p, y, zero)))
+            q = _sub(q, convert(fix, x.dtype))
+        return _int_zero_divisor(x, y, q)
     if x.dtype == dtypes.bool_:
         return bind(P.and_p, x, y)
     # NumPy's algorithm (npy_divmod): exact for representable quotients.
@@ -81,7 +100,9 @@ def _floor_divide(x: Any, y: Any) -> Any:
     div = _where(adj, _sub(div, _c(x, 1)), div)
     fl = bind(P.floor_p, div)
     fl = _where(bind(P.gt_p, _sub(div, fl), _c(x, 0.5)), _add(fl, _c(x, 1)), fl)
-    plain = _div(x, y)
+    # floor_divide is piecewise constant: derivative 0 everywhere (JAX's), also where
+    # the value is x / y (a zero divisor), so that quotient is cut from the derivative
+    plain = bind(P.stop_gradient_p, _div(x, y))
     return _where(bind(P.eq_p, y, zero), plain, _where(bind(P.eq_p, div, zero),
                                                       _mul(zero, plain), fl))
 
@@ -95,14 +116,19 @@ def _remainder(x: Any, y: Any) -> Any:
     r = bind(P.rem_p, x, y)
     zero = _c(x, 0)
     if x.dtype.kind == "u":
-        return r
+        return _int_zero_divisor(x, y, r)
     fix = bind(P.and_p, bind(P.ne_p, r, zero),
                bind(P.ne_p, bind(P.lt_p, r, zero), bind(P.lt_p, y, zero)))
     out = _where(fix, _add(r, y), r)
+    if x.dtype.kind == "i":
+        return _int_zero_divisor(x, y, out)
     if x.dtype.kind == "f":
-        # a zero remainder takes the divisor's sign, as in Python and NumPy
+        # a zero remainder takes the divisor's sign, as in Python and NumPy; it keeps the
+        # derivative of rem (d/dx 1, d/dy -trunc(x/y), JAX's): signed_zero - (out' - out)
+        # has signed_zero's value (+0 - +0 is +0, -0 - +0 is -0) and out's derivative
         signed_zero = _where(bind(P.signbit_p, y), _c(x, -0.0), zero)
-        out = _where(bind(P.eq_p, out, zero), signed_zero, out)
+        carried = _sub(signed_zero, _sub(bind(P.stop_gradient_p, out), out))
+        out = _where(bind(P.eq_p, out, zero), carried, out)
     return out
 
 
@@ -192,15 +218,27 @@ log10 = ufunc(np.log10, lambda x: _mul(bind(P.log_p, x), _c(x, 1 / math.log(10))
 
 
 def _logaddexp(x: Any, y: Any, base2: bool = False) -> Any:
-    amax = bind(P.max_p, x, y)
-    delta = _sub(x, y)
+    """``big + log1p(exp(small - big))``, ``big``/``small`` picked by one select.
+
+    Not ``max(x, y) + log1p(exp(-|x - y|))``: the kinks of ``max`` and ``abs``
+    at ``x == y`` cancel in the value but not in the derivative (their
+    conventions gave ``(0, 1)`` at a tie).  Both branches of the select are
+    the same smooth function, so the derivative is exact everywhere:
+    ``e^x / (e^x + e^y)``, ``1/2`` at a tie (JAX's ``custom_jvp``).  Where
+    ``small - big`` is NaN (a NaN operand, or equal infinities) the value is
+    ``x + y`` (NumPy's), with derivative ``1/2, 1/2`` (the tie's), and the
+    other branch sees a safe 0 (so its zero cotangent stays zero, not NaN).
+    """
+    x_big = bind(P.ge_p, x, y)
+    big, small = _where(x_big, x, y), _where(x_big, y, x)
+    delta = _sub(small, big)   # <= 0
     nan = bind(P.ne_p, delta, delta)
-    ad = bind(P.neg_p, bind(P.abs_p, delta))
+    safe = _where(nan, _c(x, 0), delta)
     if base2:
-        tail = _mul(bind(P.log1p_p, bind(P.exp2_p, ad)), _c(x, 1 / math.log(2)))
+        tail = _mul(bind(P.log1p_p, bind(P.exp2_p, safe)), _c(x, 1 / math.log(2)))
     else:
-        tail = bind(P.log1p_p, bind(P.exp_p, ad))
-    return _where(nan, _add(x, y), _add(amax, tail))
+        tail = bind(P.log1p_p, bind(P.exp_p, safe))
+    return _where(nan, _mul(_add(x, y), _c(x, 0.5)), _add(big, tail))
 
 
 logaddexp = ufunc(np.logaddexp, _logaddexp)
@@ -264,7 +302,15 @@ rint = ufunc(np.rint, lambda x: x if x.dtype.kind in "iub" else
 def round(a: Any, decimals: int = 0, out: Any = None) -> Any:  # noqa: A001
     """Like ``numpy.round``: half to even, ``decimals`` may be negative."""
     x = asarray(a)
-    if x.dtype.kind in "iub":
+    if x.dtype == dtypes.bool_:
+        # NumPy rounds bools with rint's loop (float16); other decimals need a multiply
+        # whose float64 result cannot be cast back to bool
+        if decimals != 0:
+            raise TypeError(f"round: cannot round a boolean array to {decimals} decimals "
+                            f"(NumPy cannot cast the float64 result back to bool) "
+                            f"(at {user_location()})")
+        return convert(x, dtypes.float16)
+    if x.dtype.kind in "iu":
         if decimals >= 0:
             return x
         f = 10 ** (-decimals)
@@ -302,18 +348,23 @@ maximum = ufunc(np.maximum, prim2(P.max_p))
 minimum = ufunc(np.minimum, prim2(P.min_p))
 
 
-def _fminmax(p: P.Primitive):
+def _fminmax(p: P.Primitive, beats: P.Primitive):
+    # JAX's ``where((x > y) | isnan(y), x, y)`` (``<`` for fmin): one select, so a tie
+    # sends the whole derivative to ``y`` (as jnp.fmax), not maximum's 0.5/0.5; a NaN
+    # loses to a number, two NaNs give NaN.
     def impl(x: Any, y: Any) -> Any:
+        if x.dtype.kind == "f":
+            return _where(bind(P.or_p, bind(beats, x, y), bind(P.ne_p, y, y)), x, y)
         m = bind(p, x, y)
-        if x.dtype.kind not in "fc":
+        if x.dtype.kind != "c":
             return m
         xnan, ynan = bind(P.ne_p, x, x), bind(P.ne_p, y, y)
         return _where(ynan, x, _where(xnan, y, m))
     return impl
 
 
-fmax = ufunc(np.fmax, _fminmax(P.max_p))
-fmin = ufunc(np.fmin, _fminmax(P.min_p))
+fmax = ufunc(np.fmax, _fminmax(P.max_p, P.gt_p))
+fmin = ufunc(np.fmin, _fminmax(P.min_p, P.lt_p))
 
 
 def _heaviside(x1: Any, x2: Any) -> Any:
@@ -326,15 +377,33 @@ heaviside = ufunc(np.heaviside, _heaviside)
 
 
 def sinc(x: Any) -> Any:
-    """Like ``numpy.sinc``: ``sin(pi x) / (pi x)``, 1 at 0."""
+    """Like ``numpy.sinc``: ``sin(pi x) / (pi x)``, 1 at 0.
+
+    Near 0 (``|pi x| < 0.1``) it is the Taylor polynomial of ``sin(z) / z``
+    through ``z^8`` (error below ``z^10 / 11!``, under an ulp): the quotient's
+    derivative ``(z cos z - sin z) / z^2`` cancels catastrophically there
+    (garbage around ``x = 1e-10``), while the polynomial gives the exact
+    derivatives of every order, ``0`` and ``-pi^2/3`` at 0 (as JAX's
+    ``custom_jvp``).  Each branch sees a safe input (the quotient 1, the
+    polynomial 0), so the unselected one adds no NaN to the derivative.
+
+    >>> float(sinc(asarray(0.0)))
+    1.0
+    """
     x = asarray(x)
     if x.dtype.kind not in "fc":
         x = convert(x, dtypes.float64)
-    zero = _c(x, 0)
-    is0 = bind(P.eq_p, x, zero)
-    safe = _where(is0, _c(x, 1), x)
-    px = _mul(safe, _c(x, math.pi))
-    return _where(is0, _full_like_scalar(x, 1), _div(bind(P.sin_p, px), px))
+    z = _mul(x, _c(x, math.pi))
+    az = bind(P.abs_p, z)
+    small = bind(P.lt_p, az, _c(az, 0.1))
+    zf = _where(small, _c(x, 1), z)
+    far = _div(bind(P.sin_p, zf), zf)
+    zs = _where(small, z, _c(x, 0))
+    z2 = _mul(zs, zs)
+    poly = _c(x, 1 / 362880)
+    for coeff in (-1 / 5040, 1 / 120, -1 / 6, 1.0):   # Horner: sum_k (-1)^k z^2k / (2k+1)!
+        poly = _add(_c(x, coeff), _mul(z2, poly))
+    return _where(small, poly, far)
 
 
 def _bool_of(x: Any, value: bool) -> Any:
@@ -345,8 +414,16 @@ isfinite = ufunc(np.isfinite, lambda x: bind(P.is_finite_p, x) if x.dtype.kind i
                  else _bool_of(x, True))
 isnan = ufunc(np.isnan, lambda x: bind(P.ne_p, x, x) if x.dtype.kind in "fc"
               else _bool_of(x, False))
-isinf = ufunc(np.isinf, lambda x: bind(P.eq_p, bind(P.abs_p, x), _c(x, np.inf))
-              if x.dtype.kind in "fc" else _bool_of(x, False))
+
+
+def _isinf(x: Any) -> Any:
+    if x.dtype.kind not in "fc":
+        return _bool_of(x, False)
+    ax = bind(P.abs_p, x)   # (real, also for complex x: inf where either part is)
+    return bind(P.eq_p, ax, _c(ax, np.inf))
+
+
+isinf = ufunc(np.isinf, _isinf)
 
 
 def isposinf(x: Any) -> Any:
@@ -425,8 +502,9 @@ def isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
     x, y = convert(asarray(a), dt), convert(asarray(b), dt)
     if dt.kind not in "fc":
         return equal(x, y)
-    diff = bind(P.abs_p, subtract(x, y))
-    tol = add(np.asarray(atol, dt)[()], multiply(np.asarray(rtol, dt)[()], absolute(y)))
+    diff = bind(P.abs_p, subtract(x, y))   # (real, also for complex x and y)
+    rdt = diff.dtype
+    tol = add(np.asarray(atol, rdt)[()], multiply(np.asarray(rtol, rdt)[()], absolute(y)))
     finite = logical_and(isfinite(x), isfinite(y))
     close = logical_and(finite, less_equal(diff, tol))
     close = logical_or(close, equal(x, y))  # equal infinities
@@ -502,6 +580,9 @@ def select(condlist: Any, choicelist: Any, default: Any = 0) -> Any:
 
 
 def real(x: Any) -> Any:
+    """Like ``numpy.real`` (which gives a Python scalar's ``.real``: ``real(True)`` is 1)."""
+    if is_weak(x):
+        return _scalar_part(x, "real")
     x = asarray(x)
     if x.dtype.kind == "c":
         from tracer.numpy._core import unsupported
@@ -510,6 +591,9 @@ def real(x: Any) -> Any:
 
 
 def imag(x: Any) -> Any:
+    """Like ``numpy.imag`` (which gives a Python scalar's ``.imag``: ``imag(2.5)`` is 0.0)."""
+    if is_weak(x):
+        return _scalar_part(x, "imag")
     x = asarray(x)
     if x.dtype.kind == "c":
         from tracer.numpy._core import unsupported
@@ -517,8 +601,22 @@ def imag(x: Any) -> Any:
     return _full_like_scalar(x, 0)
 
 
+def _scalar_part(x: Any, part: str) -> Any:
+    """``x.real``/``x.imag`` of a Python scalar, or of the weak tracer standing for one."""
+    if type(x) is not Tracer:
+        return getattr(x, part)
+    if x.dtype.kind == "c":
+        from tracer.numpy._core import unsupported
+        return unsupported(f"{part} of complex arrays")(x)
+    x = bool_as_int(x)
+    return x if part == "real" else weaken(_full_like_scalar(x, 0))
+
+
 def conj(x: Any) -> Any:
-    return real(x)
+    """Like ``numpy.conj``: the identity on real arrays, whose dtype NumPy's loop keeps
+    (except bool, which it makes int8)."""
+    x = real(asarray(x))
+    return convert(x, dtypes.int8) if x.dtype == dtypes.bool_ else x
 
 
 conjugate = conj

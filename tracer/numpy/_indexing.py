@@ -915,8 +915,8 @@ def _prepare_indices(indices: Any, n: int, mode: str | None, name: str,
         indices = _stack_nested(indices)
     if type(indices) is not Tracer:
         ind = np.asarray(indices)
-        if ind.size == 0 and ind.dtype.kind == "f":
-            ind = ind.astype(_INTP)
+        if (ind.size == 0 and ind.dtype.kind == "f") or ind.dtype.kind == "b":
+            ind = ind.astype(_INTP)   # (NumPy casts bools: take(a, True) is a[1])
         if ind.dtype.kind not in "iu":
             raise TypeError(_where_(f"{name}: indices must be integers, got {ind.dtype}"))
         if mode == "wrap":
@@ -930,6 +930,8 @@ def _prepare_indices(indices: Any, n: int, mode: str | None, name: str,
                 raise IndexError(_where_(f"index {bad} is out of bounds for axis {axis} with "
                                          f"size {n}"))
         return ind.astype(_INTP), "fill" if mode in ("fill", "drop") else "promise_in_bounds"
+    if indices.dtype.kind == "b":
+        indices = convert(indices, _INTP)
     if indices.dtype.kind not in "iu":
         raise TypeError(_where_(f"{name}: indices must be integers, got {indices.dtype}"))
     if mode == "wrap" and n:
@@ -1417,17 +1419,21 @@ def choose(a: Any, choices: Sequence[Any], out: Any = None, mode: str = "raise")
         raise ValueError(_where_(f"choose: mode must be 'raise', 'wrap' or 'clip', got "
                                  f"{mode!r}"))
     if isinstance(choices, (list, tuple)):
+        # NumPy finds the common dtype before converting: Python scalars are weak
+        dt = result_type(*choices) if choices else None
         cs = [asarray(c) for c in choices]
     else:
         ch = asarray(choices)
+        dt = ch.dtype
         cs = [getitem(ch, i) for i in range(ch.shape[0])]
     n = len(cs)
     if n == 0:
         raise ValueError(_where_("choose: choices must not be empty"))
     a = asarray(a)
+    if a.dtype.kind == "b":   # (NumPy casts bools)
+        a = convert(a, _INTP)
     if a.dtype.kind not in "iu":
         raise TypeError(_where_(f"choose: index array must be integers, got {a.dtype}"))
-    dt = result_type(*cs)
     shape = tuple(np.broadcast_shapes(tuple(a.shape), *[tuple(c.shape) for c in cs]))
     av = _concrete(a)
     if av is not None and not _is_traced(a):
@@ -1555,6 +1561,8 @@ def unravel_index(indices: Any, shape: Sequence[int]) -> tuple[Any, ...]:
             raise ValueError(_where_(str(e))) from None
         return _wrap_all(res)
     idx = asarray(indices)
+    if idx.dtype.kind == "b":   # (NumPy casts bools)
+        idx = convert(idx, _INTP)
     if idx.dtype.kind not in "iu":
         raise TypeError(_where_("only int indices permitted"))
     total = math.prod(shape)

@@ -80,8 +80,11 @@ def _promote(*xs: Any, dtype: Any = None) -> list[Any]:
         if (type(a) is Tracer or is_array(a)) and (type(b) is Tracer or is_array(b)) \
                 and not a.weak_type and not b.weak_type and a.dtype == b.dtype:
             return [a, b]
+    # NumPy's contractions take ``asarray`` of their operands: a Python scalar (or the weak
+    # tracer standing for one under jit) promotes as a strong array (dot(f16, 3) is float64)
+    xs = tuple(asarray(x) for x in xs)
     dt = result_type(*xs) if dtype is None else dtypes.canonicalize(dtype)
-    return [convert(asarray(x), dt) for x in xs]
+    return [convert(x, dt) for x in xs]
 
 
 def _keep_shape(shape: Sequence[int], axes: Sequence[int]) -> tuple[int, ...]:

@@ -10,10 +10,13 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from tracer import dtypes
 from tracer.errors import UnsupportedError
 from tracer.ir import user_location
+from tracer.numpy import _core
 
 tnp: Any = None  # the tracer.numpy package, set when it finishes loading
+_BF16 = dtypes.bfloat16
 
 
 def _swap(f: Any) -> Any:
@@ -52,6 +55,17 @@ class ArrayMethods:
         return tnp.invert(self)
 
     def __pow__(self, other: Any) -> Any:
+        # ndarray.__pow__'s fast paths (NumPy's fast_scalar_power), which decide dtypes
+        # and edge values: an exact Python-int exponent 2 squares (``bool_array ** 2``
+        # is int8, where ``np.power(bool_array, 2)`` is int64); on inexact arrays -1
+        # takes the reciprocal and a Python-float 0.5 the square root (``-inf ** 0.5``
+        # is nan).
+        t = type(other)
+        if t is int and other == 2:
+            return tnp.square(self)
+        if (t is int and other == -1) or (t is float and other == 0.5):
+            if self.dtype.kind in "fc" or self.dtype == _BF16:
+                return tnp.reciprocal(self) if t is int else tnp.sqrt(self)
         return tnp.power(self, other)
 
     def __rpow__(self, other: Any) -> Any:
@@ -252,6 +266,67 @@ _CMPOPS = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
            "gt": "greater", "ge": "greater_equal"}
 
 
+# Python's arithmetic on bools is integer arithmetic (True + True == 2, -True == -1),
+# except for the bitwise operators and comparisons.
+_BOOL_AS_INT = {"add", "subtract", "multiply", "true_divide", "floor_divide", "remainder",
+                "power", "left_shift", "right_shift", "divmod", "negative", "positive",
+                "abs", "invert"}
+
+
+# Python scalars have no order among complex numbers
+_ORDERING = {"less": "<", "less_equal": "<=", "greater": ">", "greater_equal": ">="}
+_PY_NAMES = {"b": "bool", "i": "int", "u": "int", "f": "float", "c": "complex"}
+
+
+def _pythonic(method: Any, name: str, reflected: bool = False) -> Any:
+    """``method``, an operator of ``Tracer``, keeping Python's semantics for Python scalars.
+
+    Under ``jit``/``make_graph`` a Python scalar argument is a weakly typed tracer,
+    and an operator between such stand-ins (and Python scalars) must compute what
+    Python computes on the scalars eagerly: a Python scalar (a *weak* result, which
+    later promotes weakly), with bools as ints for arithmetic.  Any other operands
+    take ``method``, NumPy's semantics, as on arrays.
+    """
+    as_int = name in _BOOL_AS_INT
+    ordering = _ORDERING.get(name)
+    is_weak, weaken = _core.is_weak, _core.weaken
+
+    def scalar_op(*xs: Any) -> Any:
+        if ordering and any(dtypes.dtype_and_weak(x)[0].kind == "c" for x in xs):
+            kinds = " and ".join(repr(_PY_NAMES[dtypes.dtype_and_weak(x)[0].kind])
+                                 for x in xs)
+            raise TypeError(f"'{ordering}' not supported between instances of {kinds} "
+                            f"(at {user_location()})")
+        if as_int:
+            xs = tuple(_core.bool_as_int(x) for x in xs)
+        out = getattr(tnp, name)(*xs)
+        return tuple(map(weaken, out)) if isinstance(out, tuple) else weaken(out)
+
+    if name in ("negative", "positive", "abs", "invert"):
+        def unary(self: Any) -> Any:
+            return scalar_op(self) if self._var.aval.weak_type else method(self)
+        return unary
+
+    def op(self: Any, other: Any) -> Any:
+        if self._var.aval.weak_type and is_weak(other):
+            return scalar_op(other, self) if reflected else scalar_op(self, other)
+        return method(self, other)
+    return op
+
+
+def _install_pythonic(cls: type) -> None:
+    """Give ``Tracer`` its operators with Python's semantics on weak (scalar) operands."""
+    for op, fname in (*_BINOPS.items(), ("pow", "power"), ("divmod", "divmod")):
+        setattr(cls, f"__{op}__", _pythonic(getattr(ArrayMethods, f"__{op}__"), fname))
+        setattr(cls, f"__r{op}__", _pythonic(getattr(ArrayMethods, f"__r{op}__"), fname,
+                                             reflected=True))
+    for op, fname in _CMPOPS.items():
+        setattr(cls, f"__{op}__", _pythonic(getattr(ArrayMethods, f"__{op}__"), fname))
+    for op, fname in (("neg", "negative"), ("pos", "positive"), ("abs", "abs"),
+                      ("invert", "invert")):
+        setattr(cls, f"__{op}__", _pythonic(getattr(ArrayMethods, f"__{op}__"), fname))
+
+
 def install(package: Any, cls: type) -> None:
     """Bind the operators of ``cls`` straight to ``package``'s functions."""
     global tnp
@@ -277,6 +352,7 @@ def install_all(package: Any, tracer_cls: type) -> None:
                     "__array_priority__"):
             continue
         setattr(tracer_cls, name, member)
+    _install_pythonic(tracer_cls)
 
 
 _DUNDERS_TO_COPY = {"__matmul__", "__rmatmul__", "__divmod__", "__rdivmod__", "__neg__",

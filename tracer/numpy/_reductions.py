@@ -50,7 +50,8 @@ from tracer import dtypes
 from tracer import primitives as P
 from tracer.ir import user_location
 from tracer.numpy import _elementwise as ew
-from tracer.numpy._core import asarray, convert, direct, host_value, reshape_raw, result_type
+from tracer.numpy._core import (asarray, convert, direct, host_value, reshape_raw,
+                               result_type, weaken)
 from tracer.tracing import Tracer, bind
 
 __all__ = [
@@ -604,9 +605,8 @@ def _var(x: Any, axis: Any, dtype: Any, ddof: Any, keepdims: bool, mean_arg: Any
         arrmean = _div_count(s, n, s.dtype)
     else:
         arrmean = asarray(mean_arg)
-    d = ew.subtract(x, arrmean)
-    d2 = ew.multiply(d, d)
-    r = _reduce(P.reduce_sum_p, convert(d2, dt or d2.dtype), axes)
+    d2 = _sq_modulus(ew.subtract(x, arrmean))
+    r = _reduce(P.reduce_sum_p, convert(d2, _real_dtype(dt or d2.dtype)), axes)
     r = _div_count(r, builtins.max(n - ddof, 0), r.dtype)
     return _keepdims(r, x.shape, axes, keepdims)
 
@@ -714,6 +714,17 @@ def nanmean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
     return _keepdims(_div_traced_count(tot, cnt), x.shape, axes, keepdims)
 
 
+def _sq_modulus(d: Any) -> Any:
+    """``|d|**2``: NumPy's variance of complex values is real (``d * conj(d)``)."""
+    if d.dtype.kind == "c":
+        d = bind(P.abs_p, d)
+    return ew.multiply(d, d)
+
+
+def _real_dtype(dt: np.dtype) -> np.dtype:
+    return np.finfo(dt).dtype if dt.kind == "c" else dt
+
+
 def _nanvar(name: str, a: Any, axis: Any, dtype: Any, ddof: Any, keepdims: bool,
             mean_arg: Any) -> Any:
     x = asarray(a)
@@ -733,8 +744,9 @@ def _nanvar(name: str, a: Any, axis: Any, dtype: Any, ddof: Any, keepdims: bool,
     # NumPy subtracts in place (cast back to a's dtype), then zeroes the NaN slots.
     d = convert(ew.subtract(xf, avg), x.dtype)
     d = _select(m, _const(0, x.dtype), d)
-    sq = ew.multiply(d, d)
-    v = _keepdims(_reduce(P.reduce_sum_p, convert(sq, dt), axes), x.shape, axes, keepdims)
+    sq = _sq_modulus(d)
+    v = _keepdims(_reduce(P.reduce_sum_p, convert(sq, _real_dtype(dt)), axes), x.shape, axes,
+                  keepdims)
     cnt = reshape_raw(cnt, v.shape)
     dof = ew.subtract(cnt, ddof)
     v = _div_traced_count(v, dof)
@@ -1059,6 +1071,11 @@ def _neighbours(xp: Any, method: str, vi: Any, n: Any) -> tuple[Any, Any, Any]:
     prev, nxt = xp.where(isnan, -1, prev), xp.where(isnan, -1, nxt)
     prev, nxt = xp.astype(prev, _INTP), xp.astype(nxt, _INTP)
     gamma = vi - prev
+    if xp is _TracedOps:
+        # At an interpolation node (gamma == 0) the quantile is the element itself:
+        # JAX's derivative w.r.t. q is 0 there (its upper neighbour is ceil(vi), the
+        # same element), not NumPy's next element minus this one; a constant 0 has it.
+        gamma = xp.where(gamma == 0, 0, gamma)
     if method == "averaged_inverted_cdf":
         gamma = xp.where(gamma == 0, 0.5, 1.0)
     elif method == "midpoint":
@@ -1074,10 +1091,8 @@ def _lerp(a: Any, b: Any, t: Any) -> Any:
             return ew.subtract(b, ew.multiply(diff, 1 - t))
         return ew.add(a, ew.multiply(diff, t))
     lerp = ew.add(a, ew.multiply(diff, t))
-    if isinstance(t, np.ndarray):
-        one_minus, upper = 1 - t, t >= 0.5
-    else:
-        one_minus, upper = ew.subtract(1, t), ew.greater_equal(t, 0.5)
+    # (operators: a weak traced t stands for a Python float, and 1 - t is one too)
+    one_minus, upper = 1 - t, t >= 0.5
     alt = convert(ew.subtract(b, ew.multiply(diff, one_minus)), lerp.dtype)
     return ew.where(upper, alt, lerp)
 
@@ -1090,7 +1105,9 @@ def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool,
     if method not in _QUANTILE_METHODS:
         raise ValueError(f"{name}: {method!r} is not a valid method. Use one of: "
                          f"{', '.join(_QUANTILE_METHODS)} (at {user_location()})")
-    weak_q = type(q) in (int, float)
+    # NumPy: ``type(q) in (int, float)``; under jit such a q is a weak tracer
+    weak_q = type(q) in (int, float) or (
+        type(q) is Tracer and q.weak_type and q.dtype.kind != "b")
     static_q = not _contains_tracer(q)
     if static_q:
         qv = np.asarray(q)
@@ -1131,8 +1148,8 @@ def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: bool,
         prev, nxt, gamma = _neighbours(xp, method, vi, n)
         prev, nxt = xp.where(prev == -1, n - 1, prev), xp.where(nxt == -1, n - 1, nxt)
         lo, hi = _take_rows(S, prev), _take_rows(S, nxt)
-        if weak_q:
-            gamma = float(gamma)
+        if weak_q:   # NumPy: ``float(gamma)``, a weak Python float
+            gamma = float(gamma) if static_q else weaken(convert(gamma, dtypes.float64))
         elif static_q:
             gamma = np.asarray(gamma).reshape(qshape + (1,) * len(rest))
         else:

@@ -40,9 +40,17 @@ def _full(shape: Sequence[int], value: Any, dtype: np.dtype) -> Any:
                 broadcast_dimensions=())
 
 
-def _flatten_or_axis(a: Any, axis: int | None) -> tuple[Any, int]:
+def _flatten_or_axis(a: Any, axis: int | None, zero_d_as_1d: bool = False) -> tuple[Any, int]:
+    """``a`` and its normalized ``axis`` (``None``: ``a`` flattened, axis 0).
+
+    ``zero_d_as_1d``: NumPy's argsort/argpartition take a 0-d array as a 1-d array of
+    one element (``argsort(array(2.5))`` is ``[0]``), where sort/partition raise
+    ``AxisError``.
+    """
     a = asarray(a)
-    if axis is None:
+    if axis is None or (zero_d_as_1d and a.ndim == 0):
+        if axis is not None:
+            normalize_axis(axis, 1)   # (its AxisError names "dimension 1", as NumPy's)
         return reshape_raw(a, (math.prod(a.shape),)), 0
     return a, normalize_axis(axis, a.ndim)
 
@@ -75,7 +83,7 @@ def argsort(a: Any, axis: int | None = -1, kind: str | None = None, order: Any =
     [1, 3, 2, 0]
     """
     _no_order(order, "argsort")
-    x, axis = _flatten_or_axis(a, axis)
+    x, axis = _flatten_or_axis(a, axis, zero_d_as_1d=True)
     iota = bind(P.iota_p, dtype=_INTP, shape=tuple(x.shape), dimension=axis)
     return bind(P.sort_p, x, iota, dimension=axis, is_stable=True, num_keys=1)[1]
 
@@ -257,6 +265,6 @@ def argpartition(a: Any, kth: int | Sequence[int], axis: int | None = -1,
     1
     """
     _no_order(order, "argpartition")
-    x, ax = _flatten_or_axis(a, axis)
+    x, ax = _flatten_or_axis(a, axis, zero_d_as_1d=True)
     _check_kth(kth, x.shape[ax])
     return argsort(x, ax)

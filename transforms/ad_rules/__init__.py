@@ -11,3 +11,4 @@ from transforms.ad_rules import structural  # noqa: F401
 from transforms.ad_rules import control_flow  # noqa: F401
 from transforms.ad_rules import contraction, indexing  # noqa: F401
 from transforms.ad_rules import custom  # noqa: F401
+from transforms.ad_rules import special  # noqa: F401  (lgamma, digamma, erf_inv, erfc)

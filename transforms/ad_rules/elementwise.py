@@ -157,11 +157,22 @@ defjvp(P.mul_p, lambda t, x, y, out: _bcast(_mul(t, y), out),
 defvjp(P.mul_p, lambda ct, x, y, out: _ct(_mul(ct, y), x),
        lambda ct, x, y, out: _ct(_mul(x, ct), y))
 
-# div: d(x / y) = dx / y - x dy / y^2
+
+
+def _div_dy(x: Any, y: Any, out: Any) -> Any:
+    # d(x / y)/dy = -x / y^2, computed as (-(x / y)) / y: neither x * ct nor y^2 is formed,
+    # which overflow (or underflow) where the derivative itself is finite (hypot's
+    # reverse pass at 1e300 gave NaN; JAX's -x * y^-2 has the same problem at 1e-300).
+    # The negation sits between the divisions on purpose: XLA rewrites (a / b) / c
+    # into a / (b * c), which would bring y^2 back.
+    return _div(_neg(out), y)
+
+
+# div: d(x / y) = dx / y - (x / y) dy / y
 defjvp(P.div_p, lambda t, x, y, out: _bcast(_div(t, y), out),
-       lambda t, x, y, out: _bcast(_div(_mul(_neg(t), x), _square(y)), out))
+       lambda t, x, y, out: _bcast(_mul(t, _div_dy(x, y, out)), out))
 defvjp(P.div_p, lambda ct, x, y, out: _ct(_div(ct, y), x),
-       lambda ct, x, y, out: _ct(_div(_mul(_neg(ct), x), _square(y)), y))
+       lambda ct, x, y, out: _ct(_mul(ct, _div_dy(x, y, out)), y))
 
 
 def _trunc_div(x: Any, y: Any) -> Any:

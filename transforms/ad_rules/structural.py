@@ -344,6 +344,8 @@ for _p, _is_max in ((P.cummax_p, True), (P.cummin_p, False)):
 # w_0 = 1 (y_0 = x_0).  Transposed: ct_x_j = w_j G_j with G_j = ct_j + a_{j+1} G_{j+1}.
 # Where the whole prefix is -inf (y_i = -inf, so -inf - -inf would be NaN) the step is
 # logaddexp(-inf, -inf): a tie, split half/half as logaddexp's derivative at a == b.
+# Where y_i = +inf the infinite term takes the whole derivative (the other one none),
+# half each if both are +inf (inf - inf would be NaN; JAX gives 1 to both terms).
 
 
 def _cumlse_coeffs(x: Any, out: Any, axis: int) -> tuple[Any, Any]:
@@ -353,16 +355,24 @@ def _cumlse_coeffs(x: Any, out: Any, axis: int) -> tuple[Any, Any]:
         return x, x
     dt = _dtype(x)
     y, y_prev = _slice_axis(out, 1, n, axis), _slice_axis(out, 0, n - 1, axis)
+    x_next = _slice_axis(x, 1, n, axis)
+    inf = _const(np.inf, dt)
     all_ninf = bind(P.eq_p, y, _const(-np.inf, dt))
+    pinf = bind(P.eq_p, y, inf)
     half = _const(np.log(0.5), dt)
 
-    y_safe = bind(P.select_n_p, all_ninf, y, _const(0, dt))   # no -inf - -inf computed
+    # no -inf - -inf nor inf - inf computed
+    y_safe = bind(P.select_n_p, bind(P.or_p, all_ninf, pinf), y, _const(0, dt))
+    both_inf = bind(P.and_p, bind(P.eq_p, y_prev, inf), bind(P.eq_p, x_next, inf))
+    inf_share = bind(P.select_n_p, both_inf, _const(1, dt), _const(0.5, dt))
 
-    def weight(num: Any) -> Any:   # e^{num - y}, e^{log 1/2} where y = -inf
-        return bind(P.exp_p, bind(P.select_n_p, all_ninf, bind(P.sub_p, num, y_safe), half))
+    def weight(num: Any) -> Any:   # e^{num - y}, e^{log 1/2} where y = -inf, [num = inf] at inf
+        finite = bind(P.exp_p, bind(P.select_n_p, all_ninf, bind(P.sub_p, num, y_safe), half))
+        at_inf = bind(P.select_n_p, bind(P.eq_p, num, inf), _const(0, dt), inf_share)
+        return bind(P.select_n_p, pinf, finite, at_inf)
 
     a = _pad_axis(weight(y_prev), 1, 1, 0, axis)
-    w = _pad_axis(weight(_slice_axis(x, 1, n, axis)), 1, 1, 0, axis)
+    w = _pad_axis(weight(x_next), 1, 1, 0, axis)
     return a, w
 
 

@@ -40,3 +40,7 @@ for _p in UNARY:
     _unary(_p)
 for _p in NARY:
     defbroadcasting(_p)
+
+# Special functions (tracer.scipy.special): unary, so the batch axis stays put.
+for _p in (P.lgamma_p, P.digamma_p, P.erf_inv_p, P.erfc_p):
+    _unary(_p)
