@@ -260,6 +260,11 @@ def _convert_rule(ctx: LoweringContext, e: Equation, ins: list[str]) -> list[str
         if _is_float(a.dtype):
             return [_float_nonzero(ctx, ins[0], a)]
         return [_cmp(ctx, "NE", ins[0], ctx.constant(0, a), a)]
+    if _is_bool(a.dtype) and _is_float(out.dtype):
+        # select(b, 1, 0), not convert: XLA's simplifier rewrites convert(b) / y into
+        # select(b, 1 / y, 0), which is 0 where NumPy's 0 / 0 is NaN (bool_array / False)
+        return [ctx.op("stablehlo.select", [ins[0], ctx.constant(1, out), ctx.constant(0, out)],
+                       [a, out, out], [out])[0]]
     return [ctx.convert(ins[0], a, out.dtype)]
 
 

@@ -321,3 +321,19 @@ def test_cumsum_long() -> None:
     y = rand((3, 77), np.int32, -1000, 1000)
     check_xla(lambda x, y: (lax.cumsum(x), lax.cumprod(y, 1), lax.cummax(x, reverse=True),
                             lax.cumlogsumexp(x)), x, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_bool_to_float_then_divide_by_zero_is_nan_where_numpy_is(dtype: Any) -> None:
+    """XLA's simplifier turns ``convert(b) / y`` into ``select(b, 1 / y, 0)``, which gives
+    0 for NumPy's ``0 / 0 = nan``; graphjit lowers the bool-to-float convert as a select."""
+    from transforms import jit
+    b = np.array([True, False, True, False])
+    y = np.array([0.0, 0.0, 2.0, 2.0], dtype)
+    with np.errstate(all="ignore"):
+        want = b.astype(dtype) / y
+        want_false = b / False
+    np.testing.assert_array_equal(np.asarray(jit(lambda b, y: b.astype(dtype) / y)(b, y)),
+                                  want)
+    np.testing.assert_array_equal(np.asarray(jit(lambda b: b / False)(b)), want_false)
+    assert jit(lambda b: b.astype(dtype))(b).dtype == dtype
