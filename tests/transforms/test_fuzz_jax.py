@@ -121,6 +121,34 @@ def _power_rule(power: Callable) -> Callable:
     return f
 
 
+def _rem_rule(rem: Callable, quotient: Callable) -> Callable:
+    """``rem`` (``fmod``: ``quotient`` = trunc, or ``mod``: floor) with JAX's own
+    derivatives, d/dx = 1 and d/dy = -quotient(x / y), but with x / y divided
+    exactly: XLA divides by a broadcast operand as a multiplication by its
+    reciprocal, so x / y = 0.9999999999999999 for x = y = 1e-300 of shapes
+    (2, 3) and (3,), and JAX's rule takes trunc(x / y) = 0 where it is 1 (at
+    x = y = 3 it takes 1).  Here the operands are broadcast first (op by op,
+    so the division sees equal shapes and is exact)."""
+    @jax.custom_jvp
+    def f(x: Any, y: Any) -> Any:
+        return rem(x, y)
+
+    def f_jvp(primals: Any, tangents: Any) -> Any:
+        x, y = primals
+        x_dot, y_dot = tangents
+        out = rem(x, y)
+        t = jnp.zeros(jnp.shape(out), jnp.result_type(out))
+        if not isinstance(x_dot, SymbolicZero):
+            t = t + x_dot
+        if not isinstance(y_dot, SymbolicZero):
+            xb, yb = jnp.broadcast_arrays(x, y)
+            t = t - y_dot * quotient(jnp.divide(xb, yb))
+        return out, t
+
+    f.defjvp(f_jvp, symbolic_zeros=True)
+    return f
+
+
 class _Corrected:
     """A module with some functions replaced."""
 
@@ -133,7 +161,9 @@ class _Corrected:
 
 GJ = {"np_like": tnp, "nn_like": gnn, "lax_like": glax}
 JX = {"np_like": _Corrected(jnp, power=_power_rule(jnp.power),
-                            float_power=_power_rule(jnp.float_power)),
+                            float_power=_power_rule(jnp.float_power),
+                            fmod=_rem_rule(jnp.fmod, jnp.trunc),
+                            mod=_rem_rule(jnp.mod, jnp.floor)),
       "nn_like": jax.nn, "lax_like": jax.lax}
 
 # Every pair of these shapes broadcasts, and so does every shape the programs
@@ -605,7 +635,9 @@ def _judge(q: Quantity, args: Sequence[Any], got: Any, want: Any, *, subnormal: 
            numpy: Callable[[], Any] | None = None,
            condition: Callable[[], np.ndarray] | None = None,
            fd: Callable[[tuple[int, ...]], tuple[float, float] | None] | None = None,
-           undefined_where: str | None = None) -> None:
+           undefined_where: str | None = None,
+           scale: Callable[[], np.ndarray] | None = None, via_xla: bool = True,
+           degenerate: Callable[[], np.ndarray] | None = None) -> None:
     """Fail unless graphjit's ``got`` matches JAX's ``want`` at every element, or the
     difference there is explained:
 
@@ -624,11 +656,29 @@ def _judge(q: Quantity, args: Sequence[Any], got: Any, want: Any, *, subnormal: 
       f differentiable;
     * by ``fd`` (an output index -> the derivative by differences and its
       tolerance, or None where f is not differentiable) showing graphjit right;
+    * for a single operation (a one-line program), by the same formula computed
+      with NumPy's elementary functions instead of XLA's: graphjit's XLA
+      result agrees with JAX, and its eager one is within 64 ulp of the
+      operation's scale (``scale()``: its inputs' magnitude, times the
+      cotangent's or tangent's for a derivative).  A formula's cancellation
+      turns an ulp of tanh into an absolute error, as 1 + tanh(z) in gelu(-6)
+      ~ -8.4e-11, whose NumPy and XLA values differ by 4e-16 (4e-6 relative);
+      a worse formula than JAX's (1 + erf(x) where JAX uses erfc(-x)) still
+      fails, as graphjit's XLA result does not agree.  For derivatives, whose
+      rules factor differently (1 - tanh^2 against JAX's (1 - tanh)(1 + tanh)),
+      and for jit against eager, the 64 ulp alone (``via_xla=False``);
+    * for a derivative that is not finite on one side, by ``degenerate()``:
+      0 / 0 or x / 0 depends on exact rounding, which NumPy and XLA do
+      differently (the mean of three equal numbers is exact in one, not in
+      the other, so the derivative of std is nan or inf); where graphjit's
+      XLA result agrees with JAX (or, for jit against eager, JAX agrees with
+      either), graphjit's rules are JAX's;
     * for a derivative where f is not differentiable (``fd`` gives None), by
       JAX's nan (``undefined_where="want"``: nan says "no derivative here",
-      which graphjit may say otherwise, as for std of a constant array, where
-      NumPy's and XLA's mean round differently) or either side's nan
-      (``"either"``, for graphjit's two backends).
+      which graphjit may say otherwise), or by graphjit's XLA result agreeing
+      with JAX (the derivative of std of a constant array is 0 / 0 or finite
+      as NumPy's or XLA's mean rounds), or either side's nan (``"either"``,
+      for graphjit's two backends).
     """
     why = _mismatch(got, want, q.name)
     if why is None:
@@ -681,6 +731,15 @@ def _judge(q: Quantity, args: Sequence[Any], got: Any, want: Any, *, subnormal: 
         return ok
     if condition is not None:
         explanations.append(conditioned)
+    if scale is not None:
+        def absolute() -> np.ndarray:
+            ref = np.asarray(q.xla(args)) if via_xla else w
+            if ref.shape != g.shape:
+                return np.zeros(g.shape, dtype=bool)
+            with np.errstate(all="ignore"):
+                near = np.isfinite(g) & np.isfinite(ref) & (np.abs(g - ref) <= 64 * EPS * scale())
+            return np.array(near & _same(ref, w)) if via_xla else np.array(near)
+        explanations.append(absolute)
     explanations.append(rounding)
 
     def by_differences() -> np.ndarray:
@@ -701,15 +760,24 @@ def _judge(q: Quantity, args: Sequence[Any], got: Any, want: Any, *, subnormal: 
 
     def undefined() -> np.ndarray:
         ok = np.zeros(g.shape, dtype=bool)
+        xla_same: list[np.ndarray] = []
         for k in np.ndindex(g.shape):
+            if not todo[k] or estimate(k) is not None:
+                continue
             nan = np.isnan(w[k]) or (undefined_where == "either" and np.isnan(g[k]))
-            ok[k] = bool(todo[k] and nan and estimate(k) is None)
+            if not nan and undefined_where == "want":
+                if not xla_same:
+                    xla_same.append(_same(q.xla(args), w))
+                nan = bool(xla_same[0][k])
+            ok[k] = bool(nan)
         return ok
     if fd is not None:
         explanations.append(by_differences)
         if undefined_where is not None:
             explanations.append(undefined)
 
+    if degenerate is not None:
+        explanations.append(lambda: np.array((~np.isfinite(g) | ~np.isfinite(w)) & degenerate()))
     for explain in explanations:
         todo &= ~explain()
         if not todo.any():
@@ -797,6 +865,16 @@ def _replay(prog: Program, err: AssertionError, values: dict[str, Any],
             raise AssertionError(msg) from None
 
 
+def _line_scale(prog: Program, args: Sequence[Any], shape: tuple[int, ...]) -> np.ndarray:
+    """The magnitude of a one-line program's inputs, element by element where they
+    broadcast to the result's ``shape`` (elementwise), else their largest."""
+    mags = [np.where(np.isfinite(a), np.abs(a), 0.0) for a in map(np.asarray, args)]
+    try:
+        return np.max(np.stack([np.broadcast_to(m, shape) for m in mags]), axis=0)
+    except ValueError:
+        return np.asarray(max(float(np.max(m, initial=0.0)) for m in mags))
+
+
 def _jax_values(prog: Program, args: Sequence[Any]) -> dict[str, np.ndarray]:
     """JAX's value of every parameter and intermediate of ``prog``."""
     return dict(zip(prog.params + prog.targets, _quiet(prog.build(JX, trace=True), *args)))
@@ -809,16 +887,18 @@ def check_value(prog: Program, args: Sequence[Any], use_jit: bool = False) -> No
                      lambda a: _quiet(f_jx, *a))
     got, want = value.gj(args), value.jx(args)
     sub = _subnormal(args, _quiet(prog.build(GJ, trace=True), *args), got, want)
+    scale = ((lambda: _line_scale(prog, args, np.shape(want))) if len(prog.lines) == 1
+             else None)
     try:
         _judge(value, args, got, want, subnormal=sub,
                numpy=lambda: _numpy_value(prog, args),
-               condition=lambda: _condition(f_jx, args))
+               condition=lambda: _condition(f_jx, args), scale=scale)
     except AssertionError as err:
         _replay(prog, err, _jax_values(prog, args), lambda p, a, _: check_value(p, a))
     if use_jit and not sub:
         try:
             _judge(Quantity("jit(f) against eager f", value.xla, value.xla, value.gj), args,
-                   value.xla(args), got, subnormal=False)
+                   value.xla(args), got, subnormal=False, scale=scale, via_xla=False)
         except AssertionError as err:  # a line at a time, on graphjit's own values
             values = dict(zip(prog.params + prog.targets,
                               _quiet(prog.build(GJ, trace=True), *args)))
@@ -883,13 +963,22 @@ def check_grad(prog: Program, args: Sequence[Any], use_jit: bool = False,
         if np.any(cts[target] != 0):  # a line whose result is not used checks nothing
             check_grad(p, a, use_jit=line_jit, ct=cts[target])
 
+    one_line = len(prog.lines) == 1
+
+    def dscale(i: int) -> Callable[[], np.ndarray] | None:
+        if not one_line:
+            return None
+        return lambda: (_line_scale(prog, args, np.shape(args[i]))
+                        * float(np.max(np.where(np.isfinite(ct), np.abs(ct), 0.0), initial=0.0)))
+
     for i, name in enumerate(prog.params):
         q = Quantity(f"{kind} wrt {name}", lambda a, i=i: _quiet(vjp_gj, *a)[i],
                      lambda a, i=i: _quiet(vjp_xla, *a)[i], lambda a, i=i: _quiet(vjp_jx, *a)[i])
         try:
             _judge(q, args, got_g[i], want_g[i], subnormal=sub, fd=fd(i),
                    condition=lambda i=i: _condition(lambda *a: vjp_jx(*a)[i], args),
-                   undefined_where="want")
+                   undefined_where="want", scale=dscale(i), via_xla=False,
+                   degenerate=lambda q=q, i=i: _same(q.xla(args), want_g[i]))
         except AssertionError as err:
             cts = line_cts()
             _replay(prog, err, _jax_values(prog, args),
@@ -898,7 +987,9 @@ def check_grad(prog: Program, args: Sequence[Any], use_jit: bool = False,
             try:
                 _judge(Quantity(f"jit({kind}) wrt {name} against eager", q.xla, q.xla, q.gj),
                        args, q.xla(args), got_g[i], subnormal=False, fd=fd(i),
-                       undefined_where="either")
+                       undefined_where="either", scale=dscale(i), via_xla=False,
+                       degenerate=lambda q=q, i=i: (_same(want_g[i], got_g[i])
+                                                    | _same(want_g[i], q.xla(args))))
             except AssertionError as err:
                 cts = line_cts()
                 _replay(prog, err, _jax_values(prog, args),
@@ -954,11 +1045,17 @@ def check_jvp(prog: Program, args: Sequence[Any], tangents: Sequence[Any]) -> No
     try:
         _judge(primal, args, got_p, want_p, subnormal=sub,
                numpy=lambda: _numpy_value(prog, args),
-               condition=lambda: _condition(f_jx, args))
+               condition=lambda: _condition(f_jx, args),
+               scale=((lambda: _line_scale(prog, args, np.shape(want_p)))
+                      if len(prog.lines) == 1 else None))
         _judge(tangent, args, got_t, want_t, subnormal=sub,
                condition=lambda: _condition(tangent_jx, args),
                fd=_directional(f_gj, args, tangents, _columns(f_gj, f_jx, args)),
-               undefined_where="want")
+               undefined_where="want",
+               scale=((lambda: _line_scale(prog, args, np.shape(want_t))
+                       * _line_scale(prog, tangents, np.shape(want_t)))
+                      if len(prog.lines) == 1 else None), via_xla=False,
+               degenerate=lambda: _same(tangent.xla(args), want_t))
     except AssertionError as err:
         values, dots = _quiet(lambda *a: jax.jvp(prog.build(JX, trace=True), a, tangents),
                               *args)
