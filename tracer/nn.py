@@ -173,7 +173,8 @@ def selu(x: Any) -> Any:
 
 def gelu(x: Any, approximate: bool = True) -> Any:
     """Gaussian error linear unit; the tanh approximation by default (as JAX),
-    the exact ``x * (1 + erf(x / sqrt 2)) / 2`` with ``approximate=False``.
+    the exact ``x * erfc(-x / sqrt 2) / 2`` with ``approximate=False`` (``erfc``,
+    not ``1 + erf``, which cancels in the left tail: ``gelu(-10)`` is -7.6e-23).
 
     >>> float(gelu(asarray(0.0)))
     0.0
@@ -185,8 +186,8 @@ def gelu(x: Any, approximate: bool = True) -> Any:
                      bind(P.add_p, x, bind(P.mul_p, _c(x, 0.044715), x3)))
         cdf = bind(P.mul_p, _c(x, 0.5), bind(P.add_p, _c(x, 1.0), bind(P.tanh_p, inner)))
         return bind(P.mul_p, x, cdf)
-    e = bind(P.erf_p, bind(P.mul_p, x, _c(x, math.sqrt(0.5))))
-    return bind(P.mul_p, bind(P.mul_p, _c(x, 0.5), x), bind(P.add_p, _c(x, 1.0), e))
+    e = bind(P.erfc_p, bind(P.mul_p, x, _c(x, -math.sqrt(0.5))))
+    return bind(P.mul_p, bind(P.mul_p, _c(x, 0.5), x), e)
 
 
 def sigmoid(x: Any) -> Any:

@@ -279,9 +279,21 @@ def test_nn_accepts_tnp_arrays_and_lists():
                 np.asarray(jnn.gelu(np.asarray(x), approximate=False)))
 
 
-def test_gelu_uses_erf_and_tanh():
+def test_gelu_uses_erfc_and_tanh():
     names = [e.prim.name for e in make_graph(lambda x: nn.gelu(x, approximate=False))(
         np.ones(3)).graph.eqns]
-    assert "erf" in names
+    assert "erfc" in names   # not 1 + erf, which cancels in the left tail
+
+
+def test_exact_gelu_left_tail_against_jax():
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    x = np.array([-10.0, -7.017, -30.0, -1.0])
+    want = np.asarray(jax.nn.gelu(x, approximate=False))
+    np.testing.assert_allclose(np.asarray(nn.gelu(x, approximate=False)), want, rtol=1e-13)
+    g = np.asarray(jax.vmap(jax.grad(lambda v: jax.nn.gelu(v, approximate=False)))(x))
+    from transforms import grad, vmap
+    np.testing.assert_allclose(
+        np.asarray(vmap(grad(lambda v: nn.gelu(v, approximate=False)))(x)), g, rtol=1e-12)
     names = [e.prim.name for e in make_graph(nn.gelu)(np.ones(3)).graph.eqns]
     assert "tanh" in names
