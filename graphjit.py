@@ -13,8 +13,8 @@ import tracer.numpy as numpy
 from backends import (Array, DeviceArray, default_backend, device_put, devices,
                       set_eager_device_execution)
 from tracer import (ClosedGraph, ConcretizationError, EscapedTracerError, Graph,
-                    ShapedArray, ShapeError, UnsupportedError, eval_graph, lax, make_graph,
-                    make_jaxpr, named_scope, nn, typecheck)
+                    ShapedArray, ShapeError, UnsupportedError, config, enable_x64, eval_graph,
+                    lax, make_graph, make_jaxpr, named_scope, nn, typecheck)
 from transforms import (checkpoint, checkpoint_policies, custom_jvp, custom_vjp, grad,
                         hessian, jacfwd, jacobian, jacrev, jit, jvp, linearize, remat, test_util,
                         value_and_grad, vjp, vmap)
@@ -31,7 +31,8 @@ __all__ = [
     "Array", "DeviceArray", "default_backend", "device_put", "devices",
     "set_eager_device_execution",
     "ClosedGraph", "ConcretizationError", "EscapedTracerError", "Graph",
-    "ShapeError", "ShapedArray", "UnsupportedError", "backends", "eval_graph", "lax",
+    "ShapeError", "ShapedArray", "UnsupportedError", "backends", "config", "enable_x64",
+    "eval_graph", "lax",
     "make_graph", "make_jaxpr", "named_scope", "nn", "numpy", "test_util", "tree",
     "tree_util", "typecheck",
     "checkpoint", "checkpoint_policies", "custom_jvp", "custom_vjp", "grad", "hessian",

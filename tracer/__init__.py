@@ -14,6 +14,7 @@ from tracer.ir import (ClosedGraph, Equation, Graph, Literal, ShapedArray, Sourc
                        named_scope, pp_graph, typecheck)
 from tracer.primitives import Primitive, all_primitives
 from tracer.tracing import Tracer, bind, eval_graph, make_graph, make_jaxpr
+from tracer.config import config, enable_x64
 from tracer import numpy  # noqa: F401  (installs the array methods on Tracer)
 from tracer import lax, nn  # noqa: F401
 
@@ -21,7 +22,7 @@ __all__ = [
     "ClosedGraph", "ConcretizationError", "DataDependentShapeError", "Equation",
     "EscapedTracerError", "Graph", "GraphjitError", "Literal", "MissingRuleError",
     "Primitive", "ShapeError", "ShapedArray", "Source", "Tracer", "UnsupportedError", "Var",
-    "all_primitives", "bind", "eval_graph", "lax", "make_graph", "make_jaxpr", "named_scope",
+    "all_primitives", "bind", "config", "enable_x64", "eval_graph", "lax", "make_graph", "make_jaxpr", "named_scope",
     "nn",
     "numpy", "pp_graph", "typecheck",
 ]

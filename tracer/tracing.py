@@ -37,7 +37,7 @@ from tracer.errors import (ConcretizationError, EscapedTracerError, GraphjitErro
 from tracer.ir import (ClosedGraph, Equation, Graph, Literal, Params, ShapedArray, Source,
                        Var, aval_of_value, is_internal_file, strong_aval, user_location,
                        user_source)
-from tracer.primitives import Primitive
+from tracer.primitives import Primitive, convert_element_type_p
 
 # ---------------------------------------------------------------------------
 # Contexts
@@ -114,10 +114,14 @@ def source_override(src: Source | None):
 
 def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     """Apply ``prim`` to ``args`` in the current context."""
+    if not dtypes.X64:   # 32-bit mode: NumPy operands and dtype params canonicalized
+        args, params = dtypes.narrow_call(args, params)
     return _current.bind(prim, args, params)
 
 
 def bind_params(prim: Primitive, args: Sequence[Any], params: dict) -> Any:
+    if not dtypes.X64:
+        args, params = dtypes.narrow_call(tuple(args), params)
     return _current.bind(prim, args, params)
 
 
@@ -262,6 +266,11 @@ class Recorder(Context):
         return f"Recorder({kind}, depth={self.depth}, {len(self.eqns)} eqns)"
 
     def new_arg(self, aval: ShapedArray, val: Any = None) -> Tracer:
+        if not dtypes.X64:   # 32-bit mode: 64-bit inputs are canonicalized (as in JAX)
+            if aval.dtype in dtypes.NARROW:
+                aval = ShapedArray(aval.shape, dtypes.NARROW[aval.dtype], aval.weak_type)
+            if type(val) is not Tracer and getattr(val, "dtype", None) in dtypes.NARROW:
+                val = _narrow_input(val, dtypes.NARROW[val.dtype])
         v = Var(aval)
         self.invars.append(v)
         if self.forwarding:
@@ -372,6 +381,14 @@ class Recorder(Context):
         outvars = [self.atom(o) for o in outs]
         g = Graph(self.invars, self.eqns, outvars, self.constvars)
         return ClosedGraph(g, self.consts)
+
+
+def _narrow_input(x: Any, dtype: np.dtype) -> Any:
+    """A concrete transform input converted to ``dtype`` (32-bit mode)."""
+    if isinstance(x, (np.ndarray, np.generic)):
+        return x.astype(dtype)
+    with use_context(EAGER):
+        return bind(convert_element_type_p, x, new_dtype=dtype, weak_type=False)
 
 
 def _value_aval(x: Any) -> ShapedArray:

@@ -69,8 +69,8 @@ from transforms.vmap import batch_graph, batch_rules
 
 logger = logging.getLogger("graphjit.jit")
 
-_PY_SCALARS = {bool: dtypes.bool_, int: dtypes.int64, float: dtypes.float64,
-               complex: dtypes.complex128}
+# Python scalar type -> dtype in the current mode (dtypes updates this dict in place)
+_PY_SCALARS = dtypes.PY_SCALAR_DTYPES
 
 Sig = tuple[tuple[int, ...], np.dtype, bool]
 
@@ -224,10 +224,13 @@ class Jitted:
         #   positional device-buffered Arrays only, keyed by their signatures alone (no
         #   pytree flattening on the hottest path); _inline_cache: graphs bound as
         #   ``call`` equations under other transforms; compile_log: every compile.
-        options = (self.static_argnums, self.static_argnames, self.donate_argnums,
-                   self.backend, _hashable(device))
-        self._cache, self._flat_cache, self._inline_cache, self.compile_log = \
-            _function_caches(fun, options)
+        # ... and per dtype mode (64-bit or JAX's 32-bit: ``dtypes.X64``), since a trace
+        # depends on it.
+        self._options = (self.static_argnums, self.static_argnames, self.donate_argnums,
+                         self.backend, _hashable(device))
+        self._mode_caches: dict[bool, tuple] = {}
+        self._x64 = not dtypes.X64
+        self._sync_mode()
         self._last_key: tuple | None = None
         self._last_paths: list[str] = []
 
@@ -241,7 +244,21 @@ class Jitted:
         """How many signatures this function has been compiled for."""
         return len(self.compile_log)
 
+    def _sync_mode(self) -> None:
+        """Use the caches of the current dtype mode (``jax_enable_x64``)."""
+        m = self._x64 = dtypes.X64
+        caches = self._mode_caches.get(m)
+        if caches is None:
+            caches = self._mode_caches[m] = _function_caches(self.fun, self._options + (m,))
+        self._cache, self._flat_cache, self._inline_cache, self.compile_log = caches
+        self._last_key = None
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        m = dtypes.X64
+        if m is not self._x64:
+            self._sync_mode()
+        if not m:   # 32-bit mode: 64-bit inputs canonicalized, as JAX's jit does
+            args, kwargs = _narrow_tree((args, kwargs))
         if _tracing._current is not EAGER:
             return self._inline(args, kwargs)
         if self._no_statics:
@@ -426,6 +443,10 @@ class Jitted:
         >>> print(jit(lambda x: tnp.sin(x)).trace(np.ones(2)).graph)  # doctest: +ELLIPSIS
         { lambda ...
         """
+        if dtypes.X64 is not self._x64:
+            self._sync_mode()
+        if not dtypes.X64:
+            args, kwargs = _narrow_tree((args, kwargs))
         call = self._split(args, kwargs)
         return Traced(self, self._trace(call, args, kwargs), call)
 
@@ -434,10 +455,11 @@ class Jitted:
         return self.trace(*args, **kwargs).lower()
 
     def clear_cache(self) -> None:
-        """Forget the compiled executables (the compile log stays)."""
-        self._cache.clear()
-        self._flat_cache.clear()
-        self._inline_cache.clear()
+        """Forget the compiled executables, of both dtype modes (the compile log stays)."""
+        for cache, flat, inline, _ in self._mode_caches.values():
+            cache.clear()
+            flat.clear()
+            inline.clear()
         self._last_key = None
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
@@ -493,6 +515,8 @@ class Compiled:
     _call: _Call
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not dtypes.X64:
+            args, kwargs = _narrow_tree((args, kwargs))
         call = self.jitted._split(args, kwargs)
         if call.key != self._call.key:
             raise TypeError(
@@ -571,6 +595,22 @@ def _function_caches(fun: Callable, options: tuple) -> tuple[dict, dict, dict, l
     except TypeError:
         return fresh
     return per_fun.setdefault(options, fresh)
+
+
+def _narrow_leaf(x: Any) -> Any:
+    t = type(x)
+    if t is Array or t is DeviceArray:
+        if x.dtype in dtypes.NARROW:
+            with _tracing.use_context(EAGER):
+                return bind(P.convert_element_type_p, x, new_dtype=dtypes.NARROW[x.dtype],
+                            weak_type=False)
+        return x
+    return dtypes.narrow_value(x)
+
+
+def _narrow_tree(tree: Any) -> Any:
+    """32-bit mode: the 64-bit array leaves of ``tree`` as 32-bit ones."""
+    return tree_util.tree_map(_narrow_leaf, tree)
 
 
 def _hashable(x: Any) -> Any:

@@ -25,13 +25,17 @@ def safe_map(f: Callable[..., Any], *seqs: Sequence[Any]) -> list[Any]:
 
 
 def aval(x: Any) -> ShapedArray:
+    """The aval of ``x`` as a transform sees it (in 32-bit mode: canonicalized, as
+    ``Recorder.new_arg`` and ``bind`` make 64-bit inputs 32-bit)."""
     a = getattr(x, "aval", None)
-    if isinstance(a, ShapedArray):   # tracers, graphjit Arrays (not jax.Array's own)
-        return a
-    if type(x) in (bool, int, float, complex):
-        return ShapedArray((), dtypes.python_scalar_dtype(x), True)
-    x = host_array(x)
-    return ShapedArray(x.shape, x.dtype)
+    if not isinstance(a, ShapedArray):   # (tracers and graphjit Arrays have one)
+        if type(x) in (bool, int, float, complex):
+            return ShapedArray((), dtypes.python_scalar_dtype(x), True)
+        x = host_array(x)
+        a = ShapedArray(x.shape, x.dtype)
+    if not dtypes.X64 and a.dtype in dtypes.NARROW:
+        return ShapedArray(a.shape, dtypes.NARROW[a.dtype], a.weak_type)
+    return a
 
 
 def zeros(a: ShapedArray) -> Any:

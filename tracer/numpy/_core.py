@@ -27,7 +27,7 @@ import numpy as np
 from tracer import dtypes
 from tracer import primitives as P
 from tracer.errors import ShapeError, UnsupportedError
-from tracer.ir import user_location
+from tracer.ir import host_array, user_location
 from tracer import tracing as _tracing
 from tracer.tracing import Tracer, bind
 
@@ -100,12 +100,33 @@ def asarray(a: Any, dtype: Any = None, order: Any = None, *, copy: Any = None) -
         return stack([convert(p, dt) for p in parts])
     if dtype is not None:
         dtype = dtypes.canonicalize(dtype)
-    v = np.asarray(a, dtype=dtype)
+    try:
+        v = np.asarray(a, dtype=dtype)   # a jax.Array: zero-copy where its buffer is on host
+    except TypeError:
+        if "key<" in str(getattr(a, "dtype", "")):
+            host_array(a)   # a JAX typed PRNG key: raises KeyArrayError naming the fix
+        raise
     if v.dtype == object:
         raise TypeError(f"cannot convert {type(a).__name__} to a numeric array "
                         f"(at {user_location()})")
+    if not dtypes.X64 and v.dtype in dtypes.NARROW:   # 32-bit mode: JAX's canonical dtypes
+        return _be().array.wrap(_narrow_converted(a, v))
     return _be().array.wrap_view(v) if isinstance(a, np.ndarray) and dtype is None \
         else _be().array.wrap(v.copy() if v is a else v)
+
+
+def _narrow_converted(a: Any, v: np.ndarray) -> np.ndarray:
+    """32-bit mode: ``v = np.asarray(a)`` as its 32-bit dtype. Python ints that do not
+    fit raise (as in JAX); NumPy arrays wrap around, as ``astype`` (and JAX) do."""
+    dt = dtypes.NARROW[v.dtype]
+    if dt.kind in "iu" and not isinstance(a, (np.ndarray, np.generic)) and v.size:
+        info = np.iinfo(dt)
+        lo, hi = v.min(), v.max()
+        if lo < info.min or hi > info.max:
+            bad = lo if lo < info.min else hi
+            raise OverflowError(f"Python int {int(bad)} too large to convert to {dt} (32-bit "
+                                f"mode: jax_enable_x64 is False) at {user_location()}")
+    return v.astype(dt)
 
 
 def array(a: Any, dtype: Any = None, copy: bool = True, ndmin: int = 0) -> Any:
@@ -192,11 +213,14 @@ def resolve(ufunc: np.ufunc, args: Sequence[Any]) -> tuple[np.dtype, ...]:
         # default dtypes; resolve_dtypes would pick the object loop for (int, int).
         keys = tuple(dtypes.canonicalize(k) for k in keys)
     try:
-        return _resolve(ufunc, keys)
+        dts = _resolve(ufunc, keys)
     except TypeError as e:
         names = ", ".join(k.__name__ if isinstance(k, type) else str(k) for k in keys)
         raise TypeError(f"{ufunc.__name__} is not supported for inputs of type "
                         f"({names}): {e} (at {user_location()})") from None
+    if not dtypes.X64:
+        return tuple(dtypes.canonical(d) for d in dts)
+    return dts
 
 
 def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
