@@ -22,7 +22,6 @@ __all__ = [
     "ClosedGraph", "ConcretizationError", "DataDependentShapeError", "Equation",
     "EscapedTracerError", "Graph", "GraphjitError", "Literal", "MissingRuleError",
     "Primitive", "ShapeError", "ShapedArray", "Source", "Tracer", "UnsupportedError", "Var",
-    "all_primitives", "bind", "config", "enable_x64", "eval_graph", "lax", "make_graph", "make_jaxpr", "named_scope",
-    "nn",
-    "numpy", "pp_graph", "typecheck",
+    "all_primitives", "bind", "config", "enable_x64", "eval_graph", "lax", "make_graph",
+    "make_jaxpr", "named_scope", "nn", "numpy", "pp_graph", "typecheck",
 ]

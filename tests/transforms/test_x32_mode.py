@@ -127,6 +127,18 @@ CASES: dict[str, Callable[[Any], Any]] = {
     "isnan": lambda m: m.isnan(F64),
     "take": lambda m: m.take(F64, np.array([0, 2])),
     "diag": lambda m: m.diag(F64[0]),
+    # the same on arrays of the library (tnp's eager shortcuts skip the dispatch)
+    "array_argmax": lambda m: m.argmax(m.asarray(F64[0])),
+    "array_argmin_int": lambda m: m.argmin(m.asarray(I64[0])),
+    "array_sum_int": lambda m: m.sum(m.asarray(I64)),
+    "array_cumsum_int": lambda m: m.cumsum(m.asarray(I64[0])),
+    "array_mean_int": lambda m: m.mean(m.asarray(I64)),
+    "array_max": lambda m: m.max(m.asarray(F64)),
+    "array_reshape": lambda m: m.reshape(m.asarray(I64), (3, 2)),
+    "array_concat": lambda m: m.concatenate([m.asarray(F64), m.asarray(F64)]),
+    "array_dot": lambda m: m.dot(m.asarray(F64[0]), m.asarray(F64[1])),
+    "array_where": lambda m: m.where(m.asarray(B), m.asarray(F64[0]), 0.0),
+    "array_py_scalar_ops": lambda m: (m.asarray(I64[0]) * 2 + 1) / 3,
 }
 
 

@@ -423,6 +423,8 @@ def direct(prim: P.Primitive, *vals: Any, **params: Any) -> Any:
     primitive's shape rule would.  None when the impl raised: the caller then
     takes the ``bind`` path, whose error names the user's line.
     """
+    if not dtypes.X64:   # as bind does: dtype params canonicalized in 32-bit mode
+        vals, params = dtypes.narrow_call(vals, params)
     try:
         out = _IMPLS[prim](*vals, **params)
     except (ValueError, TypeError, IndexError):
