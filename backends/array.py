@@ -131,8 +131,20 @@ class Array(ArrayMethods):
             v.flags.writeable = False
         return v
 
-    def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._value.__dlpack__(*args, **kwargs)
+    def __dlpack__(self, *, stream: Any = None, max_version: tuple[int, int] | None = None,
+                   dl_device: Any = None, copy: bool | None = None) -> Any:
+        """Export the host buffer (DLPack): zero-copy and flagged read-only for
+        consumers of DLPack >= 1.0 (``max_version``); the older protocol cannot
+        say read-only, so those consumers (``jax.numpy.from_dlpack``) get a copy
+        unless ``copy=False``, which raises ``BufferError`` as NumPy does."""
+        v = self._value
+        if (max_version is None or max_version[0] < 1) and not v.flags.writeable:
+            if copy is False:
+                raise BufferError("this graphjit Array is read-only and the consumer's "
+                                  "DLPack version cannot flag that: pass copy=None/True")
+            return v.copy().__dlpack__(stream=stream, dl_device=dl_device)
+        return v.__dlpack__(stream=stream, max_version=max_version, dl_device=dl_device,
+                            copy=copy)
 
     def __dlpack_device__(self) -> tuple[int, int]:
         return self._value.__dlpack_device__()

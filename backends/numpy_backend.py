@@ -517,8 +517,9 @@ impls[P.scatter_max_p] = _scatter("max")
 
 # -- contractions, convolution, windows ---------------------------------------
 
-def _dot_general(lhs: Any, rhs: Any, *, dimension_numbers: tuple,
+def _dot_general(lhs: Any, rhs: Any, *, dimension_numbers: tuple, precision: Any = None,
                  preferred_element_type: Any = None) -> np.ndarray:
+    # ``precision`` is for accelerators: NumPy computes at the operands' full precision
     x, y = _a(lhs), _a(rhs)
     (lc, rc), (lb, rb) = dimension_numbers
     is_bool = x.dtype.kind == "b"
@@ -598,7 +599,8 @@ def _windows(x: np.ndarray, window: Sequence[int], strides: Sequence[int],
 
 def _conv(lhs: Any, rhs: Any, *, window_strides: tuple, padding: tuple, lhs_dilation: tuple,
           rhs_dilation: tuple, dimension_numbers: tuple, feature_group_count: int = 1,
-          batch_group_count: int = 1, preferred_element_type: Any = None) -> np.ndarray:
+          batch_group_count: int = 1, precision: Any = None,
+          preferred_element_type: Any = None) -> np.ndarray:
     lhs_spec, rhs_spec, out_spec = dimension_numbers
     x = np.transpose(_a(lhs), lhs_spec)       # N C spatial...
     w = np.transpose(_a(rhs), rhs_spec)       # O I spatial...

@@ -38,8 +38,19 @@ Decisions where ``jax.lax`` is silent or different here:
   ``lax.max`` and ``lax.min`` (``reduce`` also ``lax.mul``,
   ``lax.bitwise_and``/``or``); a non-identity ``init_value`` is combined once
   with each reduction (XLA semantics: padding and dilation holes are skipped).
-* ``precision`` arguments are accepted and ignored (the NumPy backend computes
-  at the operands' precision).
+* ``precision`` (``dot_general``, ``dot``, ``conv_general_dilated``, ``conv``
+  and ``tnp``'s contractions) takes what JAX takes -- None, a ``Precision``,
+  a string such as ``'highest'`` or ``'tensorfloat32'``, or an (lhs, rhs)
+  pair -- and is stored on the equation as None or a pair of ``Precision``;
+  derivatives and batched versions of the op carry it unchanged.  The XLA
+  backend emits it as the op's ``precision_config`` (None: ``HIGHEST`` on both
+  operands, so results do not depend on the accelerator's fast modes unless
+  asked).  The NumPy backend computes at full precision whatever is asked.
+  ``DotAlgorithm`` presets are not supported.
+* ``conv_general_shape_tuple`` also takes ``None`` and index-tuple
+  ``dimension_numbers`` (anything ``conv_general_dilated`` takes), and
+  ``reduce_window_shape_tuple`` also takes a padding string, resolved as
+  ``reduce_window`` resolves it.
 * ``while_loop`` takes an optional ``max_iterations=N`` (not in JAX): the loop
   stops after at most N iterations, and with it reverse-mode differentiation
   works (as through a ``scan`` of length N); without it, as in JAX, only
@@ -65,7 +76,8 @@ from tracer import primitives as P
 from tracer.errors import ConcretizationError, ShapeError
 from tracer.ir import (ClosedGraph, Equation, Graph, Literal, Params, ShapedArray, Var,
                        user_location, user_source)
-from tracer.primitives import GatherDimensionNumbers, ScatterDimensionNumbers
+from tracer.primitives import (GatherDimensionNumbers, Precision, ScatterDimensionNumbers,
+                               canonicalize_precision)
 from tracer.tracing import Tracer, bind, new_recorder
 
 Array = Any
@@ -91,8 +103,9 @@ __all__ = [
     "dynamic_update_slice_in_dim", "dynamic_update_index_in_dim", "iota", "broadcasted_iota",
     "full", "full_like",
     # contractions, convolutions, windows
-    "dot_general", "dot", "conv_general_dilated", "conv", "ConvDimensionNumbers",
-    "conv_dimension_numbers", "padtype_to_pads", "reduce_window",
+    "dot_general", "dot", "Precision", "conv_general_dilated", "conv", "ConvDimensionNumbers",
+    "conv_dimension_numbers", "conv_general_shape_tuple", "padtype_to_pads", "reduce_window",
+    "reduce_window_shape_tuple",
     # reductions, cumulative, sorting
     "reduce", "reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_and",
     "reduce_or", "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin",
@@ -952,12 +965,12 @@ def dot_general(lhs: ArrayLike, rhs: ArrayLike, dimension_numbers: Any, precisio
     dn = ((_ints(lc, "dot_general"), _ints(rc, "dot_general")),
           (_ints(lb, "dot_general"), _ints(rb, "dot_general")))
     pet = None if preferred_element_type is None else dtypes.canonicalize(preferred_element_type)
-    return bind(P.dot_general_p, x, y, dimension_numbers=dn, preferred_element_type=pet)
+    return bind(P.dot_general_p, x, y, dimension_numbers=dn,
+                precision=canonicalize_precision(precision), preferred_element_type=pet)
 
 
-def dot(lhs: ArrayLike, rhs: ArrayLike, precision: Any = None,
-        preferred_element_type: DTypeLike | None = None, *,
-        dimension_numbers: Any = None) -> Array:
+def dot(lhs: ArrayLike, rhs: ArrayLike, *, dimension_numbers: Any = None,
+        precision: Any = None, preferred_element_type: DTypeLike | None = None) -> Array:
     """Vector/matrix product (contract lhs's last axis with rhs's first), like ``jax.lax.dot``.
 
     >>> lax.dot(np.array([[1, 2], [3, 4]]), np.array([1, 1]))
@@ -1068,6 +1081,61 @@ def _pads(padding: Any, n: int, what: str) -> tuple[tuple[int, int], ...]:
     return pads
 
 
+def _conv_params(xs: Sequence[int], ws: Sequence[int], window_strides: Sequence[int],
+                 padding: str | Sequence[tuple[int, int]],
+                 lhs_dilation: Sequence[int] | None, rhs_dilation: Sequence[int] | None,
+                 dimension_numbers: Any) -> tuple[ConvDimensionNumbers, tuple[int, ...],
+                                                   tuple[tuple[int, int], ...],
+                                                   tuple[int, ...], tuple[int, ...]]:
+    """Checked conv params: (dimension numbers, strides, explicit pads, lhs/rhs dilation)."""
+    dn = conv_dimension_numbers(xs, ws, dimension_numbers)
+    nsp = len(xs) - 2
+    strides = _ints(window_strides, "conv: window_strides")
+    if len(strides) != nsp:
+        raise ShapeError(f"conv: {len(strides)} window_strides for {nsp} spatial dimensions "
+                         f"(at {user_location()})")
+    lhs_dil = (1,) * nsp if lhs_dilation is None else _ints(lhs_dilation, "conv: lhs_dilation")
+    rhs_dil = (1,) * nsp if rhs_dilation is None else _ints(rhs_dilation, "conv: rhs_dilation")
+    if isinstance(padding, str):
+        in_sp = [xs[i] for i in dn.lhs_spec[2:]]
+        k_sp = [(ws[i] - 1) * d + 1 for i, d in zip(dn.rhs_spec[2:], rhs_dil)]
+        pads = tuple(padtype_to_pads(in_sp, k_sp, strides, padding))
+    else:
+        pads = _pads(padding, nsp, "conv")
+    return dn, strides, pads, lhs_dil, rhs_dil
+
+
+def conv_general_shape_tuple(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
+                             window_strides: Sequence[int],
+                             padding: str | Sequence[tuple[int, int]],
+                             dimension_numbers: Any) -> tuple[int, ...]:
+    """The output shape of a convolution, like ``jax.lax.conv_general_shape_tuple``.
+
+    No dilation and one feature group, as in JAX; ``dimension_numbers`` is
+    anything ``conv_general_dilated`` takes.  Padding that crops more than an
+    input dimension holds is a ``ValueError``.
+
+    >>> lax.conv_general_shape_tuple((1, 5, 5, 3), (3, 3, 3, 8), (2, 2), "SAME",
+    ...                              ("NHWC", "HWIO", "NHWC"))
+    (1, 3, 3, 8)
+    """
+    xs, ws = _ints(lhs_shape, "conv: lhs_shape"), _ints(rhs_shape, "conv: rhs_shape")
+    dn, strides, pads, lhs_dil, rhs_dil = _conv_params(xs, ws, window_strides, padding,
+                                                       None, None, dimension_numbers)
+    in_sp = [xs[d] for d in dn.lhs_spec[2:]]
+    if any(d + lo + hi < 0 for d, (lo, hi) in zip(in_sp, pads)):
+        raise ValueError(f"conv: negative padding {pads} is larger than the input's spatial "
+                         f"dimensions {tuple(in_sp)} (at {user_location()})")
+    out = [0] * len(xs)
+    out[dn.out_spec[0]] = xs[dn.lhs_spec[0]]
+    out[dn.out_spec[1]] = ws[dn.rhs_spec[0]]
+    spatial = P.window_output_shape(in_sp, [ws[d] for d in dn.rhs_spec[2:]], strides, pads,
+                                    lhs_dil, rhs_dil)
+    for d, size in zip(dn.out_spec[2:], spatial):
+        out[d] = size
+    return tuple(out)
+
+
 def conv_general_dilated(lhs: ArrayLike, rhs: ArrayLike, window_strides: Sequence[int],
                          padding: str | Sequence[tuple[int, int]],
                          lhs_dilation: Sequence[int] | None = None,
@@ -1085,27 +1153,17 @@ def conv_general_dilated(lhs: ArrayLike, rhs: ArrayLike, window_strides: Sequenc
     (1, 2, 4, 4)
     """
     x, w = _match(lhs, rhs, name="conv_general_dilated")
-    xs, ws = tuple(x.shape), tuple(w.shape)
-    dn = conv_dimension_numbers(xs, ws, dimension_numbers)
-    nsp = len(xs) - 2
-    strides = _ints(window_strides, "conv: window_strides")
-    if len(strides) != nsp:
-        raise ShapeError(f"conv: {len(strides)} window_strides for {nsp} spatial dimensions "
-                         f"(at {user_location()})")
-    lhs_dil = (1,) * nsp if lhs_dilation is None else _ints(lhs_dilation, "conv: lhs_dilation")
-    rhs_dil = (1,) * nsp if rhs_dilation is None else _ints(rhs_dilation, "conv: rhs_dilation")
-    if isinstance(padding, str):
-        in_sp = [xs[i] for i in dn.lhs_spec[2:]]
-        k_sp = [(ws[i] - 1) * d + 1 for i, d in zip(dn.rhs_spec[2:], rhs_dil)]
-        pads = tuple(padtype_to_pads(in_sp, k_sp, strides, padding))
-    else:
-        pads = _pads(padding, nsp, "conv")
+    prec = canonicalize_precision(precision)
+    dn, strides, pads, lhs_dil, rhs_dil = _conv_params(
+        tuple(x.shape), tuple(w.shape), window_strides, padding, lhs_dilation, rhs_dilation,
+        dimension_numbers)
     pet = None if preferred_element_type is None else dtypes.canonicalize(preferred_element_type)
     return bind(P.conv_general_dilated_p, x, w, window_strides=strides, padding=pads,
                 lhs_dilation=lhs_dil, rhs_dilation=rhs_dil,
                 dimension_numbers=(tuple(dn.lhs_spec), tuple(dn.rhs_spec), tuple(dn.out_spec)),
                 feature_group_count=int(feature_group_count),
-                batch_group_count=int(batch_group_count), preferred_element_type=pet)
+                batch_group_count=int(batch_group_count), precision=prec,
+                preferred_element_type=pet)
 
 
 def conv(lhs: ArrayLike, rhs: ArrayLike, window_strides: Sequence[int], padding: str,
@@ -1158,6 +1216,51 @@ def _is_identity(init: Any, kind: str, dtype: np.dtype) -> bool:
         return bool(v.shape == () and v.astype(dtype) == ident)
 
 
+def _window_params(shape: Sequence[int], window_dimensions: Sequence[int],
+                   window_strides: Sequence[int] | None,
+                   padding: str | Sequence[tuple[int, int]],
+                   base_dilation: Sequence[int] | None,
+                   window_dilation: Sequence[int] | None) -> dict[str, Any]:
+    """The checked params of a ``reduce_window_*`` equation on an operand of ``shape``."""
+    nd = len(shape)
+    wdims = _ints(window_dimensions, "reduce_window: window_dimensions")
+    strides = (1,) * nd if window_strides is None else _ints(window_strides,
+                                                            "reduce_window: window_strides")
+    bdil = (1,) * nd if base_dilation is None else _ints(base_dilation, "base_dilation")
+    wdil = (1,) * nd if window_dilation is None else _ints(window_dilation, "window_dilation")
+    if not len(wdims) == len(strides) == len(bdil) == len(wdil) == nd:
+        raise ShapeError(f"reduce_window: window parameters must have one entry per "
+                         f"dimension of the operand (rank {nd}) (at {user_location()})")
+    if isinstance(padding, str):
+        pads = tuple(padtype_to_pads(shape, [(w - 1) * d + 1 for w, d in zip(wdims, wdil)],
+                                     strides, padding))
+    else:
+        pads = _pads(padding, nd, "reduce_window")
+    return dict(window_dimensions=wdims, window_strides=strides, padding=pads,
+                base_dilation=bdil, window_dilation=wdil)
+
+
+def reduce_window_shape_tuple(operand_shape: Sequence[int], window_dimensions: Sequence[int],
+                              window_strides: Sequence[int],
+                              padding: str | Sequence[tuple[int, int]],
+                              base_dilation: Sequence[int] | None = None,
+                              window_dilation: Sequence[int] | None = None) -> tuple[int, ...]:
+    """The output shape of ``reduce_window``, like ``jax.lax.reduce_window_shape_tuple``.
+
+    ``padding`` may also be ``'SAME'``/``'SAME_LOWER'``/``'VALID'``, resolved
+    as ``reduce_window`` resolves it.
+
+    >>> lax.reduce_window_shape_tuple((8, 5), (2, 3), (2, 1), ((0, 0), (1, 1)))
+    (4, 5)
+    """
+    shape = _ints(operand_shape, "reduce_window: operand_shape")
+    params = _window_params(shape, window_dimensions, window_strides, padding, base_dilation,
+                            window_dilation)
+    return P.window_output_shape(shape, params["window_dimensions"], params["window_strides"],
+                                 params["padding"], params["base_dilation"],
+                                 params["window_dilation"])
+
+
 _WINDOW_PRIMS = {"add": P.reduce_window_sum_p, "max": P.reduce_window_max_p,
                  "min": P.reduce_window_min_p}
 
@@ -1177,22 +1280,8 @@ def reduce_window(operand: ArrayLike, init_value: ArrayLike, computation: Callab
     kind = _monoid(computation, {add: "add", max: "max", min: "min"}, "reduce_window")
     x = _arr(operand)
     xa = _aval(x)
-    nd = xa.ndim
-    wdims = _ints(window_dimensions, "reduce_window: window_dimensions")
-    strides = (1,) * nd if window_strides is None else _ints(window_strides,
-                                                            "reduce_window: window_strides")
-    bdil = (1,) * nd if base_dilation is None else _ints(base_dilation, "base_dilation")
-    wdil = (1,) * nd if window_dilation is None else _ints(window_dilation, "window_dilation")
-    if not len(wdims) == len(strides) == len(bdil) == len(wdil) == nd:
-        raise ShapeError(f"reduce_window: window parameters must have one entry per "
-                         f"dimension of the operand (rank {nd}) (at {user_location()})")
-    if isinstance(padding, str):
-        pads = tuple(padtype_to_pads(xa.shape, [(w - 1) * d + 1 for w, d in zip(wdims, wdil)],
-                                     strides, padding))
-    else:
-        pads = _pads(padding, nd, "reduce_window")
-    params = dict(window_dimensions=wdims, window_strides=strides, padding=pads,
-                  base_dilation=bdil, window_dilation=wdil)
+    params = _window_params(xa.shape, window_dimensions, window_strides, padding,
+                            base_dilation, window_dilation)
     init = _to_dtype(init_value, xa.dtype) if _is_weak(init_value) else _arr(init_value)
     if _aval(init).shape != () or _aval(init).dtype != xa.dtype:
         raise ShapeError(f"reduce_window: init_value must be a scalar of the operand's dtype "

@@ -19,6 +19,7 @@ on bad input; ``bind`` adds the user's source line to the message.
 """
 from __future__ import annotations
 
+import enum
 import functools
 import math
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ import numpy as np
 
 from tracer import dtypes
 from tracer.errors import ShapeError
-from tracer.ir import ShapedArray
+from tracer.ir import ShapedArray, user_location
 
 
 class Primitive:
@@ -644,12 +645,101 @@ scatter_max_p = _scatter("scatter_max")
 # Contractions, convolutions, windows
 
 
+class Precision(enum.Enum):
+    """Precision of a contraction's operands on accelerators, as ``jax.lax.Precision``.
+
+    ``DEFAULT`` is the fastest (bfloat16 passes on TPU, TensorFloat-32 on recent
+    GPUs), ``HIGH`` in between, ``HIGHEST`` full float32.  CPUs (and the NumPy
+    backend) compute float32 fully whatever is asked.  Strings name members
+    too, as in JAX: ``Precision('highest')``; aliases ``'float32'``
+    (HIGHEST), ``'tensorfloat32'``/``'bfloat16_3x'`` (HIGH), ``'bfloat16'``/
+    ``'fastest'`` (DEFAULT).
+
+    >>> Precision("tensorfloat32")
+    Precision.HIGH
+    """
+
+    DEFAULT = 0
+    HIGH = 1
+    HIGHEST = 2
+
+    @classmethod
+    def _missing_(cls, value: object) -> Precision | None:
+        return _PRECISION_STRINGS.get(value)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return f"Precision.{self.name}"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+_PRECISION_STRINGS: dict[Any, Precision] = {
+    "highest": Precision.HIGHEST, "float32": Precision.HIGHEST,
+    "high": Precision.HIGH, "bfloat16_3x": Precision.HIGH, "tensorfloat32": Precision.HIGH,
+    "default": Precision.DEFAULT, "bfloat16": Precision.DEFAULT, "fastest": Precision.DEFAULT,
+    None: Precision.DEFAULT,
+}
+
+def _one_precision(p: Any) -> Precision | None:
+    """One operand's precision, or None if ``p`` is not a precision (no pairs here)."""
+    if isinstance(p, Precision):
+        return p
+    if isinstance(p, str):
+        return _PRECISION_STRINGS.get(p)
+    if isinstance(p, enum.Enum) and type(p).__name__ == "Precision" \
+            and p.name in Precision.__members__:
+        return Precision[p.name]   # jax.lax.Precision: the same members
+    return None
+
+
+def canonicalize_precision(precision: Any) -> tuple[Precision, Precision] | None:
+    """The ``precision`` param of ``dot_general``/``conv_general_dilated``: None or a pair.
+
+    Accepts what ``jax.lax`` accepts: None, a ``Precision`` (ours or
+    ``jax.lax.Precision``), one of the strings of ``Precision``, or a pair
+    (lhs, rhs) of two ``Precision`` values or two strings.  Anything else is a
+    ``ValueError`` naming the user's line.
+
+    >>> canonicalize_precision("highest")
+    (Precision.HIGHEST, Precision.HIGHEST)
+    """
+    if precision is None:
+        return None
+    if not isinstance(precision, (list, tuple)):
+        p = _one_precision(precision)
+        if p is not None:
+            return p, p
+    elif len(precision) == 2:
+        a, b = precision
+        same_kind = (isinstance(a, str) and isinstance(b, str)) or \
+            (not isinstance(a, str) and not isinstance(b, str))
+        pa, pb = _one_precision(a), _one_precision(b)
+        if same_kind and pa is not None and pb is not None:
+            return pa, pb
+    names = ", ".join(repr(s) for s in _PRECISION_STRINGS if s is not None)
+    raise ValueError(f"precision must be None, a lax.Precision (DEFAULT, HIGH, HIGHEST), "
+                     f"one of the strings {names}, or a pair (lhs, rhs) of two "
+                     f"lax.Precision values or two such strings; got {precision!r} "
+                     f"(at {user_location()})")
+
+
+def _check_precision(name: str, precision: Any) -> None:
+    if precision is not None and not (
+            isinstance(precision, tuple) and len(precision) == 2
+            and all(isinstance(p, Precision) for p in precision)):
+        raise _err(f"{name}: the precision param must be None or a pair of Precision, "
+                   f"got {precision!r} (canonicalize_precision makes one)")
+
+
 dot_general_p = _prim("dot_general")
 
 
 @dot_general_p.def_abstract_eval
 def _dot_general_rule(lhs: ShapedArray, rhs: ShapedArray, *,
-                      dimension_numbers: tuple, preferred_element_type: Any = None) -> ShapedArray:
+                      dimension_numbers: tuple, precision: Any = None,
+                      preferred_element_type: Any = None) -> ShapedArray:
+    _check_precision("dot_general", precision)
     (lc, rc), (lb, rb) = dimension_numbers
     if lhs.dtype != rhs.dtype:
         raise _err(f"dot_general requires equal dtypes, got {lhs.dtype.name} and "
@@ -683,7 +773,8 @@ def _conv_rule(lhs: ShapedArray, rhs: ShapedArray, *, window_strides: tuple[int,
                padding: tuple[tuple[int, int], ...], lhs_dilation: tuple[int, ...],
                rhs_dilation: tuple[int, ...], dimension_numbers: tuple,
                feature_group_count: int = 1, batch_group_count: int = 1,
-               preferred_element_type: Any = None) -> ShapedArray:
+               precision: Any = None, preferred_element_type: Any = None) -> ShapedArray:
+    _check_precision("conv_general_dilated", precision)
     lhs_spec, rhs_spec, out_spec = dimension_numbers
     if lhs.dtype != rhs.dtype:
         raise _err(f"conv_general_dilated requires equal dtypes, got {lhs.dtype.name} "
@@ -702,14 +793,35 @@ def _conv_rule(lhs: ShapedArray, rhs: ShapedArray, *, window_strides: tuple[int,
     out = [0] * lhs.ndim
     out[out_spec[0]] = n // batch_group_count
     out[out_spec[1]] = o
-    for k in range(nsp):
-        d_in = lhs.shape[lhs_spec[2 + k]]
-        d_in = (d_in - 1) * lhs_dilation[k] + 1 if d_in else 0
-        d_in += padding[k][0] + padding[k][1]
-        d_k = (rhs.shape[rhs_spec[2 + k]] - 1) * rhs_dilation[k] + 1
-        out[out_spec[2 + k]] = max(0, (d_in - d_k) // window_strides[k] + 1) if d_in >= d_k else 0
+    spatial = window_output_shape([lhs.shape[d] for d in lhs_spec[2:]],
+                                  [rhs.shape[d] for d in rhs_spec[2:]], window_strides,
+                                  padding, lhs_dilation, rhs_dilation)
+    for d, size in zip(out_spec[2:], spatial):
+        out[d] = size
     dt = lhs.dtype if preferred_element_type is None else preferred_element_type
     return ShapedArray(out, dt)
+
+
+def _dilated(d: int, dilation: int) -> int:
+    return 0 if d == 0 else (d - 1) * dilation + 1
+
+
+def window_output_shape(in_shape: Sequence[int], window: Sequence[int],
+                        strides: Sequence[int], padding: Sequence[tuple[int, int]],
+                        base_dilation: Sequence[int], window_dilation: Sequence[int]
+                        ) -> tuple[int, ...]:
+    """Sizes of a sliding window's output: the shape rule of convolutions and reduce_window.
+
+    Per dimension: the input dilated and padded, the window dilated, then
+    ``(input - window) // stride + 1`` positions (0 when the window does not fit).
+    """
+    out = []
+    for d, w, s, (lo, hi), bd, wd in zip(in_shape, window, strides, padding, base_dilation,
+                                        window_dilation):
+        d_in = _dilated(int(d), int(bd)) + int(lo) + int(hi)
+        d_w = _dilated(int(w), int(wd))
+        out.append((d_in - d_w) // int(s) + 1 if d_in >= d_w else 0)
+    return tuple(out)
 
 
 def _reduce_window(name: str) -> Primitive:
@@ -722,12 +834,8 @@ def _reduce_window(name: str) -> Primitive:
                 == len(base_dilation) == len(window_dilation) == x.ndim):
             raise _err(f"{name}: window parameters must have one entry per dimension "
                        f"of the operand (rank {x.ndim})")
-        shape = []
-        for d, w, s, (lo, hi), bd, wd in zip(x.shape, window_dimensions, window_strides,
-                                            padding, base_dilation, window_dilation):
-            din = ((d - 1) * bd + 1 if d else 0) + lo + hi
-            dw = (w - 1) * wd + 1
-            shape.append((din - dw) // s + 1 if din >= dw else 0)
+        shape = window_output_shape(x.shape, window_dimensions, window_strides, padding,
+                                    base_dilation, window_dilation)
         return ShapedArray(shape, x.dtype, x.weak_type)
     p.def_abstract_eval(rule)
     return p

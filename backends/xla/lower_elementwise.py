@@ -180,6 +180,13 @@ for _p, _n in {**_SIMPLE_UNARY, **_SIMPLE_BINARY}.items():
     lowerings[_p] = _simple(_n)
 lowerings[P.add_p] = _simple("stablehlo.add", "stablehlo.or")
 lowerings[P.mul_p] = _simple("stablehlo.multiply", "stablehlo.and")
+# max/min of floats: NaN propagates as in NumPy.  Signed zeros are the one difference:
+# XLA orders -0.0 < 0.0 (IEEE 754-2019 maximum/minimum: min(0.0, -0.0) = -0.0), where
+# NumPy returns np.minimum's second operand of a tie (and in reductions the element its
+# SIMD lane saw first, which depends on the array's length).  IEEE 754-2008 leaves the
+# choice open and XLA's is the better one, so jit keeps it, as jax.jit does; matching
+# NumPy would cost a compare and a select per element (and NumPy's lane order cannot
+# be matched at all).
 lowerings[P.max_p] = _simple("stablehlo.maximum", "stablehlo.or")
 lowerings[P.min_p] = _simple("stablehlo.minimum", "stablehlo.and")
 

@@ -5,7 +5,9 @@ emitting the extra ops where StableHLO's semantics differ: explicit index
 clamping or out-of-bounds masking for gather/scatter, a NaN-last total order
 for sort and top_k, integer accumulation for boolean contractions, and
 padding done with ``stablehlo.pad`` (which accepts negative and interior
-padding) before windowed reductions.
+padding) before windowed reductions.  ``dot_general`` and ``convolution``
+carry the equation's ``precision`` pair as their ``precision_config``
+(HIGHEST on both operands when the equation has none).
 """
 from __future__ import annotations
 
@@ -23,6 +25,20 @@ Rule = Callable[[LoweringContext, Equation, list[str]], list[str]]
 _I64 = np.dtype(np.int64)
 _BOOL = np.dtype(np.bool_)
 _HIGHEST = "precision_config = [#stablehlo<precision HIGHEST>, #stablehlo<precision HIGHEST>]"
+
+
+def _precision_config(e: Equation) -> str:
+    """The ``precision_config`` of a dot_general/convolution from its ``precision`` param.
+
+    None (no precision asked) keeps full float32 (HIGHEST) on both operands;
+    otherwise each operand's ``Precision`` by name (DEFAULT, HIGH, HIGHEST).
+    """
+    precision = e.params.get("precision")
+    if precision is None:
+        return _HIGHEST
+    lhs, rhs = precision
+    return (f"precision_config = [#stablehlo<precision {lhs.name}>, "
+            f"#stablehlo<precision {rhs.name}>]")
 
 
 # ---------------------------------------------------------------------------
@@ -334,7 +350,7 @@ def _dot_general(ctx: LoweringContext, e: Equation, ins: list[str]) -> list[str]
             f"rhs_batching_dimensions = {_ints(rb)}, lhs_contracting_dimensions = {_ints(lc)}, "
             f"rhs_contracting_dimensions = {_ints(rc)}>")
     r = ctx.op("stablehlo.dot_general", [lhs, rhs], [la, ra], [r_aval],
-               attrs=f"dot_dimension_numbers = {dims}, {_HIGHEST}")[0]
+               attrs=f"dot_dimension_numbers = {dims}, {_precision_config(e)}")[0]
     if cdt != e.inputs[0].aval.dtype:   # bool: nonzero integer products
         r = compare(ctx, r, _splat(ctx, 0, r_aval), r_aval, "NE")
         r_aval = r_aval.update(dtype=_BOOL)
@@ -390,7 +406,7 @@ def _conv(ctx: LoweringContext, e: Equation, ins: list[str]) -> list[str]:
              f"batch_group_count = {int(p.get('batch_group_count', 1))} : i64",
              f"window_strides = {i64_array(p['window_strides'])}",
              f"lhs_dilation = {i64_array(lhs_dil)}",
-             f"rhs_dilation = {i64_array(p['rhs_dilation'])}", _HIGHEST]
+             f"rhs_dilation = {i64_array(p['rhs_dilation'])}", _precision_config(e)]
     if nsp:
         attrs.append(f"padding = {_pairs(pads)}")
     r_aval = out.update(dtype=cdt)

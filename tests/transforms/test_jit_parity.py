@@ -173,6 +173,14 @@ _REDUCTIONS = ["sum", "prod", "max", "min", "amax", "amin", "ptp", "all", "any",
 _CUMULATIVE = ["cumsum", "cumprod", "nancumsum", "nancumprod"]
 
 ROWS = [
+    # differences (NumPy's own algorithms, written on tnp)
+    Row("diff", lambda xp, a: [xp.diff(a), xp.diff(a, n=2), xp.diff(a, prepend=0)],
+        _one(ARR)),
+    Row("ediff1d", _f("ediff1d"), _one([a for k, a in DATA.items() if k != "bool"])),
+    Row("gradient", lambda xp, a: xp.gradient(a, 0.5), _one(FLOATS + [DATA["i8"]])),
+    Row("isin", lambda xp, a, b: xp.isin(a, b), _pairs(ARR[:5], [IDX, DATA["f32"]], False)),
+    *[Row(f"linalg.{n}", _f(f"linalg.{n}"), _one(MAT.values()))
+      for n in ("diagonal", "matrix_transpose", "trace")],
     *[Row(n, _red(n), _one(ARR, SCA, NPS)) for n in _REDUCTIONS],
     *[Row(n, _f(n), _one(ARR, REAL, NPS)) for n in _CUMULATIVE],
     *[Row(n, _f(n, axis=-1), _one(ARR)) for n in ("cumulative_sum", "cumulative_prod")],
@@ -429,6 +437,7 @@ EXEMPT = {
     "isdtype": "takes dtypes", "issubdtype": "takes dtypes",
     "unsupported": "the factory of not-yet-supported functions",
     "linalg.unsupported": "the same factory",
+    "from_dlpack": "imports a DLPack producer's buffer (a concrete array): no traced input",
 }
 
 

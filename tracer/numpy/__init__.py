@@ -12,14 +12,15 @@ here so that each family of functions has its own file (``_elementwise``,
 """
 from __future__ import annotations
 
+import builtins as _builtins
 import sys as _sys
 
 import numpy as _np
 
 from tracer import dtypes as _dtypes
-from tracer.numpy import (_core, _creation, _elementwise, _indexing, _linalg,  # noqa: F401
-                          _reductions, _shape, _sorting)
-from tracer.numpy._core import (array, asarray, promote_types, result_type,  # noqa: F401
+from tracer.numpy import (_array_api, _core, _creation, _elementwise,  # noqa: F401
+                          _indexing, _linalg, _reductions, _shape, _sorting)
+from tracer.numpy._core import (array, promote_types, result_type,  # noqa: F401
                                 unsupported)
 from tracer.numpy._elementwise import *  # noqa: F401,F403
 from tracer.numpy._reductions import *  # noqa: F401,F403
@@ -28,6 +29,11 @@ from tracer.numpy._creation import *  # noqa: F401,F403
 from tracer.numpy._indexing import *  # noqa: F401,F403
 from tracer.numpy._linalg import *  # noqa: F401,F403
 from tracer.numpy._sorting import *  # noqa: F401,F403
+from tracer.numpy._array_api import (__array_namespace_info__, asarray,  # noqa: F401
+                                     from_dlpack)
+from tracer.numpy._difference import *  # noqa: F401,F403
+from tracer.numpy._index_tricks import *  # noqa: F401,F403
+from tracer.numpy._ndarray import ndarray  # noqa: F401
 from tracer.numpy._methods import ArrayMethods  # noqa: F401
 from tracer.numpy._scalar_types import make_scalar_type as _make_scalar_type
 from tracer.numpy._methods import install_all as _install_all
@@ -36,6 +42,7 @@ from tracer.tracing import Tracer as _Tracer
 # dtypes and constants, as NumPy spells them; the scalar types are dtypes that also
 # convert traced values when called (``tnp.float64(x)``), see ``_scalar_types``
 bool_ = _make_scalar_type(_np.bool_)
+bool = bool_  # noqa: A001 - the Array API's name (NumPy 2's ``numpy.bool``)
 int8, int16, int32, int64 = (_make_scalar_type(t) for t in (_np.int8, _np.int16, _np.int32,
                                                           _np.int64))
 uint8, uint16, uint32, uint64 = (_make_scalar_type(t) for t in (_np.uint8, _np.uint16,
@@ -56,6 +63,7 @@ integer, floating, inexact, number, signedinteger, unsignedinteger, complexfloat
 generic = _np.generic
 pi, e, inf, nan, euler_gamma = _np.pi, _np.e, _np.inf, _np.nan, _np.euler_gamma
 newaxis = None
+__array_api_version__ = "2024.12"
 
 
 def isdtype(dtype: object, kind: object) -> bool:
@@ -63,8 +71,19 @@ def isdtype(dtype: object, kind: object) -> bool:
 
 
 def can_cast(from_: object, to: object, casting: str = "safe") -> bool:
-    if hasattr(from_, "dtype") and not isinstance(from_, _np.dtype):
-        from_ = from_.dtype
+    """Like ``numpy.can_cast``: ``from_`` a dtype, a dtype-like (``np.float32``,
+    ``tnp.float32``, ``"f4"``) or an array (its dtype; a tracer's too).
+
+    >>> can_cast(float32, float64), can_cast(asarray([1.0]), int32)
+    (True, False)
+    """
+    if not isinstance(from_, (_np.dtype, type, str)) and hasattr(from_, "dtype"):
+        from_ = from_.dtype   # an array or tracer (not a scalar *type*: its .dtype is a
+        # descriptor there, hence the isinstance(type) test)
+    elif isinstance(from_, type) and isinstance(getattr(from_, "dtype", None), _np.dtype):
+        from_ = from_.dtype   # a tnp scalar type
+    if isinstance(to, type) and isinstance(getattr(to, "dtype", None), _np.dtype):
+        to = to.dtype
     return _np.can_cast(from_, to, casting)
 
 
@@ -98,9 +117,16 @@ def isscalar(element: object) -> bool:
     return _np.isscalar(element)
 
 
-def astype(x: object, dtype: object, /, *, copy: bool = True) -> object:
-    """Like ``numpy.astype`` / ``x.astype(dtype)``."""
-    return _core.convert(asarray(x), _dtypes.canonicalize(dtype))
+def astype(x: object, dtype: object, /, *, copy: _builtins.bool = True,
+           device: object = None) -> object:
+    """Like ``numpy.astype`` / ``x.astype(dtype)``; ``device=`` places the result
+    (the Array API's keyword, see ``_array_api``).
+
+    >>> astype(arange(3), float32).dtype
+    dtype('float32')
+    """
+    out = _core.convert(asarray(x), _dtypes.canonicalize(dtype))
+    return out if device is None else _array_api.place(out, device, "astype")
 
 
 def copy(a: object, order: str = "K") -> object:

@@ -22,6 +22,7 @@ from tracer import dtypes
 from tracer import primitives as P
 from tracer.errors import ConcretizationError, UnsupportedError
 from tracer.ir import user_location
+from tracer.numpy._array_api import place
 from tracer.numpy._core import asarray, convert, normalize_axis
 from tracer.numpy._shape import _tri_mask, broadcast_arrays, moveaxis
 from tracer.tracing import Tracer, bind
@@ -87,6 +88,19 @@ def _shape_dtype_of(a: Any) -> tuple[tuple[int, ...], np.dtype]:
     return v.shape, v.dtype
 
 
+def _placed(out: Any, device: Any, fn: str) -> Any:
+    """``out`` on ``device`` (the Array API's ``device=``; None: where it was made)."""
+    return out if device is None else place(out, device, fn)
+
+
+def _like_device(a: Any, device: Any) -> Any:
+    """The Array API's ``*_like`` rule: no ``device=`` means ``a``'s device, for an
+    array committed to one (a ``DeviceArray``); host arrays make host arrays."""
+    if device is None and getattr(type(a), "on_device", False):
+        return a.device
+    return device
+
+
 # ---------------------------------------------------------------------------
 # Filled arrays
 
@@ -99,7 +113,7 @@ def zeros(shape: Any, dtype: Any = None, order: str = "C", *, device: Any = None
     >>> tnp.zeros((2, 3)).shape
     (2, 3)
     """
-    return _fill(_shape_tuple(shape, "zeros"), 0, _dtype(dtype))
+    return _placed(_fill(_shape_tuple(shape, "zeros"), 0, _dtype(dtype)), device, "zeros")
 
 
 def ones(shape: Any, dtype: Any = None, order: str = "C", *, device: Any = None,
@@ -110,7 +124,7 @@ def ones(shape: Any, dtype: Any = None, order: str = "C", *, device: Any = None,
     >>> tnp.ones(2).tolist()
     [1.0, 1.0]
     """
-    return _fill(_shape_tuple(shape, "ones"), 1, _dtype(dtype))
+    return _placed(_fill(_shape_tuple(shape, "ones"), 1, _dtype(dtype)), device, "ones")
 
 
 def empty(shape: Any, dtype: Any = None, order: str = "C", *, device: Any = None,
@@ -121,7 +135,7 @@ def empty(shape: Any, dtype: Any = None, order: str = "C", *, device: Any = None
     >>> tnp.empty(2).tolist()
     [0.0, 0.0]
     """
-    return _fill(_shape_tuple(shape, "empty"), 0, _dtype(dtype))
+    return _placed(_fill(_shape_tuple(shape, "empty"), 0, _dtype(dtype)), device, "empty")
 
 
 def _full(shape: tuple[int, ...], fill_value: Any, dt: np.dtype | None, fn: str) -> Any:
@@ -155,8 +169,8 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", *,
     >>> tnp.full((2,), 7).tolist()
     [7, 7]
     """
-    return _full(_shape_tuple(shape, "full"), fill_value,
-                 None if dtype is None else _dtype(dtype), "full")
+    return _placed(_full(_shape_tuple(shape, "full"), fill_value,
+                         None if dtype is None else _dtype(dtype), "full"), device, "full")
 
 
 def _like(a: Any, dtype: Any, shape: Any, fn: str) -> tuple[tuple[int, ...], np.dtype]:
@@ -175,7 +189,7 @@ def zeros_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True,
     dtype('int32')
     """
     shp, dt = _like(a, dtype, shape, "zeros_like")
-    return _fill(shp, 0, dt)
+    return _placed(_fill(shp, 0, dt), _like_device(a, device), "zeros_like")
 
 
 def ones_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True,
@@ -187,7 +201,7 @@ def ones_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True,
     [1.0, 1.0]
     """
     shp, dt = _like(a, dtype, shape, "ones_like")
-    return _fill(shp, 1, dt)
+    return _placed(_fill(shp, 1, dt), _like_device(a, device), "ones_like")
 
 
 def empty_like(prototype: Any, /, dtype: Any = None, order: str = "K", subok: bool = True,
@@ -199,7 +213,7 @@ def empty_like(prototype: Any, /, dtype: Any = None, order: str = "K", subok: bo
     [0.0, 0.0]
     """
     shp, dt = _like(prototype, dtype, shape, "empty_like")
-    return _fill(shp, 0, dt)
+    return _placed(_fill(shp, 0, dt), _like_device(prototype, device), "empty_like")
 
 
 def full_like(a: Any, fill_value: Any, dtype: Any = None, order: str = "K",
@@ -211,7 +225,8 @@ def full_like(a: Any, fill_value: Any, dtype: Any = None, order: str = "K",
     [3, 3]
     """
     shp, dt = _like(a, dtype, shape, "full_like")
-    return _full(shp, fill_value, dt, "full_like")
+    return _placed(_full(shp, fill_value, dt, "full_like"), _like_device(a, device),
+                   "full_like")
 
 
 # ---------------------------------------------------------------------------
@@ -274,7 +289,7 @@ def arange(start_or_stop: Any, /, stop: Any = None, step: Any = 1, dtype: Any = 
         y = bind(P.mul_p, y, delta)
     if v0 != 0:
         y = bind(P.add_p, y, v0)
-    return convert(y, dt) if work != dt else y
+    return _placed(convert(y, dt) if work != dt else y, device, "arange")
 
 
 def _linspace_dtype(start: Any, stop: Any) -> np.dtype:
@@ -349,6 +364,7 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True,
     if integer_dtype:
         y = bind(P.floor_p, y)
     y = convert(y, out_dt)
+    y = _placed(y, device, "linspace")
     if retstep:
         return y, step
     return y
@@ -478,7 +494,7 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = float, order: str
     cols = bind(P.iota_p, dtype=dtypes.int64, shape=(n, m), dimension=1)
     if k:
         rows = bind(P.add_p, rows, np.int64(k))
-    return convert(bind(P.eq_p, rows, cols), _dtype(dtype))
+    return _placed(convert(bind(P.eq_p, rows, cols), _dtype(dtype)), device, "eye")
 
 
 def identity(n: int, dtype: Any = None, *, like: Any = None) -> Any:

@@ -29,6 +29,13 @@ Decisions (where NumPy leaves room):
   ``None``/``'fro'``/``1``/``-1``/``inf``/``-inf``; ``2``, ``-2`` and
   ``'nuc'`` need singular values and raise ``UnsupportedError`` until the
   decompositions land.
+* ``dot``, ``vdot``, ``inner``, ``tensordot``, ``matmul``, ``vecdot`` and
+  ``einsum`` take jax.numpy's keywords ``precision`` (stored on every
+  ``dot_general`` they make, see ``tracer.lax``; a pair applies to each
+  ``dot_general``'s (lhs, rhs) as in jax.numpy, even where the contraction
+  order swaps the operands) and
+  ``preferred_element_type`` (the result's dtype: the operands are widened to
+  hold it, the product accumulates in the wider type, then is cast to it).
 * ``cross`` keeps NumPy 2's deprecated 2-vector forms (z taken as 0) but does
   not emit NumPy's ``DeprecationWarning``.
 """
@@ -44,7 +51,7 @@ from tracer import primitives as P
 from tracer.errors import ShapeError, UnsupportedError
 from tracer.ir import user_location
 from tracer.numpy._core import (asarray, convert, direct, host_value, is_array,
-                               normalize_axis, reshape_raw, result_type)
+                               normalize_axis, promote_types, reshape_raw, result_type)
 from tracer.tracing import Tracer, bind
 
 __all__ = [
@@ -130,7 +137,7 @@ def _diagonal(x: Any, labels: list[Label]) -> tuple[Any, list[Label]]:
 
 
 def _pair(a: Any, la: list[Label], b: Any, lb: list[Label], keep: set[Label],
-          out_order: Sequence[Label] | None) -> tuple[Any, list[Label]]:
+          out_order: Sequence[Label] | None, precision: Any = None) -> tuple[Any, list[Label]]:
     """Contract two operands with one ``dot_general``; returns (result, labels).
 
     ``keep``: labels needed later (output or other operands).  ``out_order``
@@ -155,7 +162,8 @@ def _pair(a: Any, la: list[Label], b: Any, lb: list[Label], keep: set[Label],
             a, la, b, lb = b, lb, a, la
     dn = ((tuple(la.index(lab) for lab in contract), tuple(lb.index(lab) for lab in contract)),
           (tuple(la.index(lab) for lab in batch), tuple(lb.index(lab) for lab in batch)))
-    out = bind(P.dot_general_p, a, b, dimension_numbers=dn, preferred_element_type=None)
+    out = bind(P.dot_general_p, a, b, dimension_numbers=dn, precision=precision,
+               preferred_element_type=None)
     labels = batch + [lab for lab in la if lab not in lb] + [lab for lab in lb if lab not in la]
     return out, labels
 
@@ -167,7 +175,7 @@ def _label_str(lab: Label) -> str:
 
 
 def _contract(operands: Sequence[Any], in_labels: Sequence[Sequence[Label]],
-              out_labels: Sequence[Label], name: str = "einsum") -> Any:
+              out_labels: Sequence[Label], name: str = "einsum", precision: Any = None) -> Any:
     """Contract ``operands`` (one dtype) labelled ``in_labels`` into ``out_labels``.
 
     Labels are hashables; a label of size 1 broadcasts against the same label
@@ -240,7 +248,8 @@ def _contract(operands: Sequence[Any], in_labels: Sequence[Sequence[Label]],
             i, j = best[2], best[3]
         keep = out_set.union(*(set(ls) for m, ls in enumerate(labs) if m not in (i, j)))
         last = len(ops) == 2
-        r, rl = _pair(ops[i], labs[i], ops[j], labs[j], keep, out_labels if last else None)
+        r, rl = _pair(ops[i], labs[i], ops[j], labs[j], keep, out_labels if last else None,
+                      precision)
         ops = [o for m, o in enumerate(ops) if m not in (i, j)] + [r]
         labs = [ls for m, ls in enumerate(labs) if m not in (i, j)] + [rl]
     x, ls = ops[0], labs[0]
@@ -255,9 +264,27 @@ def _contract(operands: Sequence[Any], in_labels: Sequence[Sequence[Label]],
 # dot, vdot, inner, outer, tensordot
 
 
-def _dg(a: Any, b: Any, lc: Sequence[int], rc: Sequence[int]) -> Any:
+def _dg(a: Any, b: Any, lc: Sequence[int], rc: Sequence[int], precision: Any = None) -> Any:
     return bind(P.dot_general_p, a, b, dimension_numbers=((tuple(lc), tuple(rc)), ((), ())),
-                preferred_element_type=None)
+                precision=precision, preferred_element_type=None)
+
+
+def _pet(preferred_element_type: Any) -> np.dtype | None:
+    return None if preferred_element_type is None else dtypes.canonicalize(
+        preferred_element_type)
+
+
+def _widen(xs: Sequence[Any], pet: np.dtype | None) -> list[Any]:
+    """Operands of one dtype, widened to hold ``preferred_element_type`` (jax.numpy's
+    keyword): the product accumulates in the wider of the two, then ``_narrow`` casts."""
+    if pet is None:
+        return list(xs)
+    cdt = promote_types(xs[0].dtype, pet)
+    return [convert(x, cdt) for x in xs]
+
+
+def _narrow(r: Any, pet: np.dtype | None) -> Any:
+    return r if pet is None or r.dtype == pet else convert(r, pet)
 
 
 def _multiply(a: Any, b: Any) -> Any:
@@ -269,7 +296,8 @@ def _multiply(a: Any, b: Any) -> Any:
 _DOT_DN = [(((i,), (0,)), ((), ())) for i in range(32)]
 
 
-def dot(a: Any, b: Any, out: Any = None) -> Any:
+def dot(a: Any, b: Any, out: Any = None, *, precision: Any = None,
+        preferred_element_type: Any = None) -> Any:
     """Like ``numpy.dot``: sum product over the last axis of ``a`` and the
     second-to-last of ``b`` (the last, if ``b`` is 1-D); scalars multiply.
 
@@ -277,8 +305,9 @@ def dot(a: Any, b: Any, out: Any = None) -> Any:
     >>> tnp.dot(tnp.ones((2, 3)), tnp.ones(3)).tolist()
     [3.0, 3.0]
     """
+    prec, pet = P.canonicalize_precision(precision), _pet(preferred_element_type)
     va = host_value(a)
-    if va is not None and type(b) is type(a) and out is None:
+    if va is not None and type(b) is type(a) and out is None and pet is None:
         # the eager shortcut: same-dtype arrays, ``b`` 1-d or 2-d (misaligned shapes make
         # the impl raise, and the general path below explains it)
         vb = b._value
@@ -289,46 +318,61 @@ def dot(a: Any, b: Any, out: Any = None) -> Any:
             if r is not None:
                 return r
     _no_out("dot", out)
-    a, b = _promote(a, b)
+    a, b = _widen(_promote(a, b), pet)
     if a.ndim == 0 or b.ndim == 0:
-        return _multiply(a, b)
+        return _narrow(_multiply(a, b), pet)
     lc, rc = a.ndim - 1, max(b.ndim - 2, 0)
     if a.shape[lc] != b.shape[rc]:
         raise ShapeError(f"dot: shapes {tuple(a.shape)} and {tuple(b.shape)} not aligned: "
                          f"{a.shape[lc]} (dim {lc}) != {b.shape[rc]} (dim {rc}) "
                          f"(at {user_location()})")
-    return _dg(a, b, (lc,), (rc,))
+    return _narrow(_dg(a, b, (lc,), (rc,), prec), pet)
 
 
-def vdot(a: Any, b: Any) -> Any:
+def _no_conj(name: str, x1: Any, dtype: Any = None) -> None:
+    """``name`` conjugates its first operand: refuse a complex one (no silent
+    ``sum(x1 * x2)``) until graphjit has real/imag/conj primitives."""
+    dt = result_type(x1) if dtype is None else dtypes.canonicalize(dtype)
+    if dt.kind == "c":
+        raise UnsupportedError(
+            f"{name}: complex operands need the conjugate of the first one, and graphjit "
+            f"has no complex conjugate yet (at {user_location()}); for real data pass "
+            f"real arrays")
+
+
+def vdot(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None) -> Any:
     """Like ``numpy.vdot``: the dot product of the flattened arrays (real only).
 
     >>> import tracer.numpy as tnp
     >>> float(tnp.vdot(tnp.ones((2, 2)), tnp.ones(4)))
     4.0
     """
-    a, b = _promote(a, b)
+    _no_conj("vdot", a)
+    prec, pet = P.canonicalize_precision(precision), _pet(preferred_element_type)
+    a, b = _widen(_promote(a, b), pet)
     if a.size != b.size:
         raise ShapeError(f"vdot: vectors have different sizes {a.size} and {b.size} "
                          f"(shapes {tuple(a.shape)}, {tuple(b.shape)}) (at {user_location()})")
-    return _dg(reshape_raw(a, (a.size,)), reshape_raw(b, (b.size,)), (0,), (0,))
+    return _narrow(_dg(reshape_raw(a, (a.size,)), reshape_raw(b, (b.size,)), (0,), (0,), prec),
+                   pet)
 
 
-def inner(a: Any, b: Any) -> Any:
+def inner(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None) -> Any:
     """Like ``numpy.inner``: sum product over the last axes of ``a`` and ``b``.
 
     >>> import tracer.numpy as tnp
     >>> tnp.inner(tnp.ones((2, 3)), tnp.ones((4, 3))).shape
     (2, 4)
     """
-    a, b = _promote(a, b)
+    prec, pet = P.canonicalize_precision(precision), _pet(preferred_element_type)
+    a, b = _widen(_promote(a, b), pet)
     if a.ndim == 0 or b.ndim == 0:
-        return _multiply(a, b)
+        return _narrow(_multiply(a, b), pet)
     if a.shape[-1] != b.shape[-1]:
         raise ShapeError(f"inner: shapes {tuple(a.shape)} and {tuple(b.shape)} not aligned: "
                          f"last dimensions {a.shape[-1]} != {b.shape[-1]} "
                          f"(at {user_location()})")
-    return _dg(a, b, (a.ndim - 1,), (b.ndim - 1,))
+    return _narrow(_dg(a, b, (a.ndim - 1,), (b.ndim - 1,), prec), pet)
 
 
 def outer(a: Any, b: Any, out: Any = None) -> Any:
@@ -349,7 +393,8 @@ def _axis_list(ax: Any) -> list[int]:
     return [int(ax)]
 
 
-def tensordot(a: Any, b: Any, axes: int | Sequence[Any] = 2) -> Any:
+def tensordot(a: Any, b: Any, axes: int | Sequence[Any] = 2, *, precision: Any = None,
+              preferred_element_type: Any = None) -> Any:
     """Like ``numpy.tensordot``: contract ``axes`` (an int N: the last N axes of
     ``a`` with the first N of ``b``; or a pair of axis sequences).
 
@@ -357,7 +402,8 @@ def tensordot(a: Any, b: Any, axes: int | Sequence[Any] = 2) -> Any:
     >>> tnp.tensordot(tnp.ones((2, 3, 4)), tnp.ones((3, 4, 5)), axes=2).shape
     (2, 5)
     """
-    a, b = _promote(a, b)
+    prec, pet = P.canonicalize_precision(precision), _pet(preferred_element_type)
+    a, b = _widen(_promote(a, b), pet)
     if isinstance(axes, (list, tuple)):
         if len(axes) != 2:
             raise ValueError(f"tensordot: axes must be an integer or a pair of sequences, "
@@ -381,7 +427,7 @@ def tensordot(a: Any, b: Any, axes: int | Sequence[Any] = 2) -> Any:
             raise ShapeError(f"tensordot: shape-mismatch for sum: a.shape[{i}]={a.shape[i]} "
                              f"!= b.shape[{j}]={b.shape[j]} (shapes {tuple(a.shape)}, "
                              f"{tuple(b.shape)}) (at {user_location()})")
-    return _dg(a, b, ax_a, ax_b)
+    return _narrow(_dg(a, b, ax_a, ax_b, prec), pet)
 
 
 # ---------------------------------------------------------------------------
@@ -408,7 +454,8 @@ def _check_batch(name: str, a: Any, b: Any, na: int, nb: int) -> list[Label]:
     return _ell(max(na, nb))
 
 
-def matmul(x1: Any, x2: Any, /, out: Any = None, *, dtype: Any = None) -> Any:
+def matmul(x1: Any, x2: Any, /, out: Any = None, *, dtype: Any = None, precision: Any = None,
+           preferred_element_type: Any = None) -> Any:
     """Like ``numpy.matmul`` (the ``@`` operator), with NumPy's 1-D and
     broadcast-batch rules; one ``dot_general`` (plus at most one transpose).
 
@@ -417,6 +464,9 @@ def matmul(x1: Any, x2: Any, /, out: Any = None, *, dtype: Any = None) -> Any:
     (5, 2, 4)
     """
     _no_out("matmul", out)
+    prec, pet = P.canonicalize_precision(precision), _pet(preferred_element_type)
+    if pet is not None:
+        return _narrow(matmul(*_widen(_promote(x1, x2, dtype=dtype), pet), precision=prec), pet)
     a, b = _promote(x1, x2, dtype=dtype)
     for i, x in enumerate((a, b)):
         if x.ndim == 0:
@@ -431,35 +481,40 @@ def matmul(x1: Any, x2: Any, /, out: Any = None, *, dtype: Any = None) -> Any:
                          f"(at {user_location()})")
     # Fast paths (the hot eager cases), each one dot_general in NumPy's output order.
     if b.ndim <= 2:  # (..., n, k) @ (k, m): batch dims only on the left
-        return _dg(a, b, (a.ndim - 1,), (0,))
+        return _dg(a, b, (a.ndim - 1,), (0,), prec)
     if a.ndim == b.ndim and a.shape[:-2] == b.shape[:-2]:  # equal batch dims
         nbat = a.ndim - 2
         return bind(P.dot_general_p, a, b, dimension_numbers=(
             ((a.ndim - 1,), (b.ndim - 2,)), (tuple(range(nbat)), tuple(range(nbat)))),
-            preferred_element_type=None)
+            precision=prec, preferred_element_type=None)
     na, nb = max(a.ndim - 2, 0), max(b.ndim - 2, 0)
     batch = _check_batch("matmul", a, b, na, nb)
     la = _ell(na) + (["n"] if a.ndim > 1 else []) + ["k"]
     lb = _ell(nb) + ["k"] + (["m"] if b.ndim > 1 else [])
     lo = batch + (["n"] if a.ndim > 1 else []) + (["m"] if b.ndim > 1 else [])
-    return _contract([a, b], [la, lb], lo, "matmul")
+    return _contract([a, b], [la, lb], lo, "matmul", prec)
 
 
-def vecdot(x1: Any, x2: Any, /, out: Any = None, *, axis: int = -1, dtype: Any = None) -> Any:
-    """Like ``numpy.vecdot``: vector dot products over ``axis``, broadcasting
-    the other dimensions (real inputs: no conjugation needed).
+def vecdot(x1: Any, x2: Any, /, out: Any = None, *, axis: int = -1, dtype: Any = None,
+           precision: Any = None, preferred_element_type: Any = None) -> Any:
+    """Like ``numpy.vecdot`` and the Array API's ``vecdot``: ``sum(conj(x1) * x2)``
+    over ``axis``, broadcasting the other dimensions.  A complex ``x1`` raises
+    ``UnsupportedError`` until graphjit has a ``conj`` primitive (real ``x1`` needs
+    no conjugation).
 
     >>> import tracer.numpy as tnp
     >>> tnp.vecdot(tnp.ones((4, 3)), tnp.ones(3)).shape
     (4,)
     """
     _no_out("vecdot", out)
-    a, b = _promote(x1, x2, dtype=dtype)
+    prec, pet = P.canonicalize_precision(precision), _pet(preferred_element_type)
+    a, b = _widen(_promote(x1, x2, dtype=dtype), pet)
     for i, x in enumerate((a, b)):
         if x.ndim == 0:
             raise ValueError(f"vecdot: Input operand {i} does not have enough dimensions "
                              f"(has 0, gufunc core with signature (n),(n)->() requires 1) "
                              f"(at {user_location()})")
+    _no_conj("vecdot", x1, dtype)
     a = _moveaxis_last(a, normalize_axis(axis, a.ndim))
     b = _moveaxis_last(b, normalize_axis(axis, b.ndim))
     if a.shape[-1] != b.shape[-1]:
@@ -467,8 +522,8 @@ def vecdot(x1: Any, x2: Any, /, out: Any = None, *, axis: int = -1, dtype: Any =
                          f"with gufunc signature (n),(n)->() (size {b.shape[-1]} is "
                          f"different from {a.shape[-1]}) (at {user_location()})")
     batch = _check_batch("vecdot", a, b, a.ndim - 1, b.ndim - 1)
-    return _contract([a, b], [_ell(a.ndim - 1) + ["n"], _ell(b.ndim - 1) + ["n"]], batch,
-                     "vecdot")
+    return _narrow(_contract([a, b], [_ell(a.ndim - 1) + ["n"], _ell(b.ndim - 1) + ["n"]],
+                             batch, "vecdot", prec), pet)
 
 
 def matvec(x1: Any, x2: Any, /, out: Any = None, *, dtype: Any = None) -> Any:
@@ -615,7 +670,8 @@ def _parse_einsum(subscripts: str, shapes: Sequence[tuple[int, ...]]
 
 
 def einsum(subscripts: Any, *operands: Any, out: Any = None, dtype: Any = None,
-           order: str = "K", casting: str = "safe", optimize: Any = False) -> Any:
+           order: str = "K", casting: str = "safe", optimize: Any = False,
+           precision: Any = None, preferred_element_type: Any = None) -> Any:
     """Like ``numpy.einsum``: Einstein summation, pairwise ``dot_general``\\ s.
 
     Supports ``'...'``, implicit output, repeated labels (diagonals, traces),
@@ -642,7 +698,8 @@ def einsum(subscripts: Any, *operands: Any, out: Any = None, dtype: Any = None,
         spec = ",".join(_sublist_to_str(s) for s in subs)
         if out_sub is not None:
             spec += "->" + _sublist_to_str(out_sub)
-        return einsum(spec, *ops, dtype=dtype, casting=casting, optimize=optimize)
+        return einsum(spec, *ops, dtype=dtype, casting=casting, optimize=optimize,
+                      precision=precision, preferred_element_type=preferred_element_type)
     if not operands:
         raise ValueError(f"einsum: no operands given (at {user_location()})")
     arrs = [asarray(x) for x in operands]
@@ -652,9 +709,10 @@ def einsum(subscripts: Any, *operands: Any, out: Any = None, dtype: Any = None,
             if not np.can_cast(x.dtype, dt, casting):
                 raise TypeError(f"einsum: cannot cast operand of dtype {x.dtype} to {dt} "
                                 f"with casting rule {casting!r} (at {user_location()})")
-    arrs = _promote(*arrs, dtype=dtype)
+    prec, pet = P.canonicalize_precision(precision), _pet(preferred_element_type)
+    arrs = _widen(_promote(*arrs, dtype=dtype), pet)
     in_labels, out_labels = _parse_einsum(subscripts, [tuple(x.shape) for x in arrs])
-    return _contract(arrs, in_labels, out_labels, "einsum")
+    return _narrow(_contract(arrs, in_labels, out_labels, "einsum", prec), pet)
 
 
 # ---------------------------------------------------------------------------
@@ -766,6 +824,10 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     5.0
     """
     x = asarray(x)
+    if x.dtype.kind == "c":
+        # every norm here is a function of the moduli |x_ij|: take them (real dtype), so
+        # that the result is real, as NumPy's (sqrt(sum(x * x)) would be complex)
+        x = _abs(x)
     if not dtypes.is_inexact(x.dtype):
         x = convert(x, dtypes.float64)
     nd = x.ndim

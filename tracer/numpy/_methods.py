@@ -100,6 +100,27 @@ class ArrayMethods:
         return tnp.real(self)
 
     @property
+    def device(self) -> Any:
+        """Where the values live (see ``tracer.numpy._array_api``): None for a traced
+        value, whose placement the transformation decides; ``backends.Array``
+        overrides it."""
+        return None
+
+    # -- the Array API standard ---------------------------------------------------
+    def __array_namespace__(self, /, *, api_version: str | None = None) -> Any:
+        """The Array API namespace of this array: ``tracer.numpy``."""
+        if api_version is not None and api_version not in _API_VERSIONS:
+            raise ValueError(f"unsupported Array API version {api_version!r}; graphjit "
+                             f"implements {tnp.__array_api_version__} (and accepts "
+                             f"{', '.join(_API_VERSIONS)})")
+        return tnp
+
+    def to_device(self, device: Any, /, *, stream: Any = None) -> Any:
+        """This array on ``device`` (an array's ``.device`` or one of
+        ``graphjit.devices()``); a traced value stays as it is."""
+        return tnp._array_api.to_device(self, device, stream=stream)
+
+    @property
     def imag(self) -> Any:
         return tnp.imag(self)
 
@@ -109,8 +130,8 @@ class ArrayMethods:
             shape = tuple(shape[0])
         return tnp.reshape(self, shape, order=order)
 
-    def astype(self, dtype: Any, copy: bool = True) -> Any:
-        return tnp.astype(self, dtype)
+    def astype(self, dtype: Any, copy: bool = True, *, device: Any = None) -> Any:
+        return tnp.astype(self, dtype, device=device)
 
     def transpose(self, *axes: Any) -> Any:
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
@@ -141,8 +162,10 @@ class ArrayMethods:
     def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None) -> Any:
         return tnp.trace(self, offset, axis1, axis2, dtype)
 
-    def dot(self, other: Any) -> Any:
-        return tnp.dot(self, other)
+    def dot(self, other: Any, *, precision: Any = None,
+            preferred_element_type: Any = None) -> Any:
+        return tnp.dot(self, other, precision=precision,
+                       preferred_element_type=preferred_element_type)
 
     def clip(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
         return tnp.clip(self, min, max)
@@ -251,6 +274,7 @@ class ArrayMethods:
         return fn(*args, **kwargs)
 
 
+_API_VERSIONS = ("2021.12", "2022.12", "2023.12", "2024.12")
 _UFUNC_ALIASES = {"absolute": "abs", "conjugate": "conj", "power": "power"}
 _REDUCE = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
            "logical_and": "all", "logical_or": "any"}
@@ -357,4 +381,5 @@ def install_all(package: Any, tracer_cls: type) -> None:
 
 _DUNDERS_TO_COPY = {"__matmul__", "__rmatmul__", "__divmod__", "__rdivmod__", "__neg__",
                     "__pos__", "__abs__", "__invert__", "__pow__", "__rpow__", "__getitem__",
-                    "__iter__", "__array_ufunc__", "__array_function__"}
+                    "__iter__", "__array_ufunc__", "__array_function__",
+                    "__array_namespace__"}

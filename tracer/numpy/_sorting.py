@@ -3,7 +3,9 @@
 * ``sort``/``argsort``/``lexsort`` bind ``sort`` (stable, NaNs last as in
   NumPy); ``argsort`` sorts ``(x, iota)`` with ``num_keys=1`` and ``lexsort``
   sorts ``(k_last, ..., k_first, iota)`` with one key per input.  ``kind=`` and
-  ``stable=`` are accepted and ignored: every sort here is stable.
+  ``stable=`` are accepted and ignored: every sort here is stable.  The Array
+  API's ``descending=True`` reverses, sorts and reverses again, which keeps the
+  order of equal elements (stable) and puts NaNs first.
 * ``partition``/``argpartition`` are a full sort: a sorted array is a valid
   partition for every ``kth`` (NumPy leaves the order inside the two parts
   unspecified), at ``O(n log n)`` instead of ``O(n)``.
@@ -26,7 +28,7 @@ from tracer.numpy._core import asarray, convert, normalize_axis, reshape_raw, re
 from tracer.tracing import Tracer, bind
 
 __all__ = ["sort", "argsort", "lexsort", "searchsorted", "digitize", "partition",
-           "argpartition"]
+           "argpartition", "isin"]
 
 _INTP = np.dtype(np.int64)
 
@@ -62,30 +64,55 @@ def _no_order(order: Any, name: str) -> None:
 
 
 def sort(a: Any, axis: int | None = -1, kind: str | None = None, order: Any = None, *,
-         stable: bool | None = None) -> Any:
+         stable: bool | None = None, descending: bool = False) -> Any:
     """Like ``numpy.sort`` (stable; NaNs last; ``axis=None`` sorts the flattened array).
+
+    ``descending=True`` (the Array API's keyword) gives the reverse order: NaNs
+    first, as ``flip(sort(x))`` (array-api-compat's and ``jax.numpy``'s).
 
     >>> import tracer.numpy as tnp
     >>> tnp.sort(tnp.asarray([3.0, float("nan"), 1.0])).tolist()
     [1.0, 3.0, nan]
+    >>> tnp.sort(tnp.asarray([3, 1, 2]), descending=True).tolist()
+    [3, 2, 1]
     """
     _no_order(order, "sort")
     x, axis = _flatten_or_axis(a, axis)
-    return bind(P.sort_p, x, dimension=axis, is_stable=True, num_keys=1)[0]
+    if descending:
+        x = _rev(x, axis)
+    out = bind(P.sort_p, x, dimension=axis, is_stable=True, num_keys=1)[0]
+    return _rev(out, axis) if descending else out
+
+
+def _rev(x: Any, axis: int) -> Any:
+    return bind(P.rev_p, x, dimensions=(axis,)) if x.ndim else x
 
 
 def argsort(a: Any, axis: int | None = -1, kind: str | None = None, order: Any = None, *,
-            stable: bool | None = None) -> Any:
+            stable: bool | None = None, descending: bool = False) -> Any:
     """Like ``numpy.argsort`` (always stable; int64 indices; NaNs last).
+
+    ``descending=True`` (the Array API's keyword) is stable too: equal elements
+    keep their original order.  It sorts the reversed array ascending (stable), so
+    ties come out in reversed order, then reverses the result and maps each index
+    ``i`` of the reversed array back to ``n - 1 - i`` (array-api-compat's way).
 
     >>> import tracer.numpy as tnp
     >>> tnp.argsort(tnp.asarray([3, 1, 2, 1])).tolist()
     [1, 3, 2, 0]
+    >>> tnp.argsort(tnp.asarray([1, 3, 1, 3]), descending=True).tolist()
+    [1, 3, 0, 2]
     """
     _no_order(order, "argsort")
     x, axis = _flatten_or_axis(a, axis, zero_d_as_1d=True)
+    if descending:
+        x = _rev(x, axis)
     iota = bind(P.iota_p, dtype=_INTP, shape=tuple(x.shape), dimension=axis)
-    return bind(P.sort_p, x, iota, dimension=axis, is_stable=True, num_keys=1)[1]
+    idx = bind(P.sort_p, x, iota, dimension=axis, is_stable=True, num_keys=1)[1]
+    if not descending:
+        return idx
+    last = np.asarray(x.shape[axis] - 1, _INTP)[()]
+    return bind(P.sub_p, last, _rev(idx, axis))
 
 
 def lexsort(keys: Any, axis: int = -1) -> Any:
@@ -268,3 +295,41 @@ def argpartition(a: Any, kth: int | Sequence[int], axis: int | None = -1,
     x, ax = _flatten_or_axis(a, axis, zero_d_as_1d=True)
     _check_kth(kth, x.shape[ax])
     return argsort(x, ax)
+
+
+def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: bool = False,
+         *, kind: str | None = None) -> Any:
+    """Like ``numpy.isin``: is each element of ``element`` in ``test_elements``
+    (a bool array of ``element``'s shape; NaN is in nothing, as ``nan != nan``)?
+
+    Small inputs compare every pair (one compare, one ``reduce_or``); larger ones
+    sort ``test_elements`` and binary-search each element (``searchsorted``),
+    then compare with the element found.  ``assume_unique`` and ``kind`` are
+    accepted and ignored (the result does not depend on them).
+
+    >>> import tracer.numpy as tnp
+    >>> tnp.isin(tnp.asarray([1, 2, 3]), [3, 1]).tolist()
+    [True, False, True]
+    """
+    if kind not in (None, "sort", "table"):
+        raise ValueError(f"isin: kind must be None, 'sort' or 'table', got {kind!r} "
+                         f"(at {user_location()})")
+    x, t = asarray(element), asarray(test_elements)
+    dt = result_type(x, t)
+    x, t = convert(x, dt), convert(reshape_raw(t, (math.prod(t.shape),)), dt)
+    shape, n = tuple(x.shape), t.shape[0]
+    if n == 0:
+        found = _full(shape, False, np.dtype(bool))
+    elif n * max(math.prod(shape), 1) <= 4096 or n <= 8:
+        hit = bind(P.eq_p, reshape_raw(x, shape + (1,)), t)
+        found = bind(P.reduce_or_p, hit, axes=(len(shape),))
+    else:
+        s = sort(t)
+        i = searchsorted(s, x, method="scan_unrolled")
+        i = bind(P.min_p, i, _scalar(n - 1, _INTP))
+        dn = P.GatherDimensionNumbers(offset_dims=(), collapsed_slice_dims=(0,),
+                                      start_index_map=(0,))
+        at = bind(P.gather_p, s, reshape_raw(i, shape + (1,)), dimension_numbers=dn,
+                  slice_sizes=(1,), mode="clip", fill_value=None)
+        found = bind(P.eq_p, at, x)
+    return bind(P.not_p, found) if invert else found

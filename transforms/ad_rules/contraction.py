@@ -102,7 +102,7 @@ def _dot_transpose_dims(x_ndim: int, y_ndim: int, dimension_numbers: tuple,
 
 
 def _dot_transpose_lhs(ct: Any, x_ndim: int, y: Any, dimension_numbers: tuple,
-                       swap_ans: bool = False) -> Any:
+                       precision: Any, swap_ans: bool = False) -> Any:
     """x_bar for ct = dot_general(x, y): a dot_general of ct with y, transposed to x's axes.
 
     ct's axes are (batch, x kept, y kept) -- (batch, y kept, x kept) when
@@ -111,35 +111,38 @@ def _dot_transpose_lhs(ct: Any, x_ndim: int, y: Any, dimension_numbers: tuple,
     x's order.
     """
     dims, out_axes = _dot_transpose_dims(x_ndim, len(_shape(y)), dimension_numbers, swap_ans)
-    r = bind(P.dot_general_p, ct, y, dimension_numbers=dims, preferred_element_type=None)
+    r = bind(P.dot_general_p, ct, y, dimension_numbers=dims, precision=precision,
+             preferred_element_type=None)
     return _transpose(r, out_axes)
 
 
 # out = dot_general(x, y) is bilinear:  d out = dot_general(dx, y) + dot_general(x, dy);
 # x_bar = (ct . y over y's free axes) transposed to x's axes, y_bar alike with roles swapped.
+# Every derived dot_general keeps the op's ``precision`` pair as it is (as JAX's transposes do).
 def _dot_jvp_lhs(t: Any, x: Any, y: Any, *, out: Any, dimension_numbers: tuple,
-                 preferred_element_type: Any = None) -> Any:
+                 precision: Any = None, preferred_element_type: Any = None) -> Any:
     return bind(P.dot_general_p, t, y, dimension_numbers=dimension_numbers,
-                preferred_element_type=preferred_element_type)
+                precision=precision, preferred_element_type=preferred_element_type)
 
 
 def _dot_jvp_rhs(t: Any, x: Any, y: Any, *, out: Any, dimension_numbers: tuple,
-                 preferred_element_type: Any = None) -> Any:
+                 precision: Any = None, preferred_element_type: Any = None) -> Any:
     return bind(P.dot_general_p, x, t, dimension_numbers=dimension_numbers,
-                preferred_element_type=preferred_element_type)
+                precision=precision, preferred_element_type=preferred_element_type)
 
 
 def _dot_vjp_lhs(ct: Any, x: Any, y: Any, *, out: Any, dimension_numbers: tuple,
-                 preferred_element_type: Any = None) -> Any:
-    r = _dot_transpose_lhs(ct, len(_shape(x)), _convert(y, _dtype(ct)), dimension_numbers)
+                 precision: Any = None, preferred_element_type: Any = None) -> Any:
+    r = _dot_transpose_lhs(ct, len(_shape(x)), _convert(y, _dtype(ct)), dimension_numbers,
+                           precision)
     return _convert(r, _dtype(x))
 
 
 def _dot_vjp_rhs(ct: Any, x: Any, y: Any, *, out: Any, dimension_numbers: tuple,
-                 preferred_element_type: Any = None) -> Any:
+                 precision: Any = None, preferred_element_type: Any = None) -> Any:
     (xc, yc), (xb, yb) = dimension_numbers
     r = _dot_transpose_lhs(ct, len(_shape(y)), _convert(x, _dtype(ct)),
-                           ((yc, xc), (yb, xb)), swap_ans=True)
+                           ((yc, xc), (yb, xb)), precision, swap_ans=True)
     return _convert(r, _dtype(y))
 
 
@@ -206,7 +209,7 @@ def _spec_transpose(spec: Sequence[int]) -> tuple[int, ...]:
 
 def _conv(lhs: Any, rhs: Any, *, window_strides: Sequence[int], padding: Sequence,
           lhs_dilation: Sequence[int], rhs_dilation: Sequence[int], dimension_numbers: tuple,
-          feature_group_count: int, batch_group_count: int) -> Any:
+          feature_group_count: int, batch_group_count: int, precision: Any) -> Any:
     return bind(P.conv_general_dilated_p, lhs, rhs,
                 window_strides=tuple(int(s) for s in window_strides),
                 padding=tuple((int(lo), int(hi)) for lo, hi in padding),
@@ -214,10 +217,12 @@ def _conv(lhs: Any, rhs: Any, *, window_strides: Sequence[int], padding: Sequenc
                 rhs_dilation=tuple(int(d) for d in rhs_dilation),
                 dimension_numbers=tuple(tuple(int(i) for i in s) for s in dimension_numbers),
                 feature_group_count=int(feature_group_count),
-                batch_group_count=int(batch_group_count), preferred_element_type=None)
+                batch_group_count=int(batch_group_count), precision=precision,
+                preferred_element_type=None)
 
 
-# conv is bilinear:  d out = conv(d lhs, rhs) + conv(lhs, d rhs).
+# conv is bilinear:  d out = conv(d lhs, rhs) + conv(lhs, d rhs).  The derived convolutions
+# (here and in the transposes) keep the op's ``precision`` pair as it is, as JAX's do.
 def _conv_jvp_lhs(t: Any, lhs: Any, rhs: Any, *, out: Any, **params: Any) -> Any:
     return bind(P.conv_general_dilated_p, t, rhs, **params)
 
@@ -233,7 +238,8 @@ def _conv_jvp_rhs(t: Any, lhs: Any, rhs: Any, *, out: Any, **params: Any) -> Any
 def _conv_vjp_lhs(ct: Any, lhs: Any, rhs: Any, *, out: Any, window_strides: tuple,
                   padding: tuple, lhs_dilation: tuple, rhs_dilation: tuple,
                   dimension_numbers: tuple, feature_group_count: int = 1,
-                  batch_group_count: int = 1, preferred_element_type: Any = None) -> Any:
+                  batch_group_count: int = 1, precision: Any = None,
+                  preferred_element_type: Any = None) -> Any:
     lhs_spec, rhs_spec, out_spec = dimension_numbers
     lhs_shape, rhs_shape, ct_shape = _shape(lhs), _shape(rhs), _shape(ct)
     w = _convert(rhs, _dtype(ct))
@@ -251,7 +257,7 @@ def _conv_vjp_lhs(ct: Any, lhs: Any, rhs: Any, *, out: Any, window_strides: tupl
     r = _conv(ct, w, window_strides=lhs_dilation, padding=pads, lhs_dilation=window_strides,
               rhs_dilation=rhs_dilation,
               dimension_numbers=(out_spec, _spec_transpose(rhs_spec), lhs_spec),
-              feature_group_count=groups, batch_group_count=1)
+              feature_group_count=groups, batch_group_count=1, precision=precision)
     if batch_group_count > 1:
         r = _reshape_axis_out_of(lhs_spec[1], batch_group_count, r)
         r = _reshape_axis_into(lhs_spec[1], lhs_spec[0], r)
@@ -265,7 +271,8 @@ def _conv_vjp_lhs(ct: Any, lhs: Any, rhs: Any, *, out: Any, window_strides: tupl
 def _conv_vjp_rhs(ct: Any, lhs: Any, rhs: Any, *, out: Any, window_strides: tuple,
                   padding: tuple, lhs_dilation: tuple, rhs_dilation: tuple,
                   dimension_numbers: tuple, feature_group_count: int = 1,
-                  batch_group_count: int = 1, preferred_element_type: Any = None) -> Any:
+                  batch_group_count: int = 1, precision: Any = None,
+                  preferred_element_type: Any = None) -> Any:
     if int(np.prod(_shape(ct))) == 0:
         return zeros(aval(rhs))
     lhs_spec, rhs_spec, out_spec = dimension_numbers
@@ -283,7 +290,7 @@ def _conv_vjp_rhs(ct: Any, lhs: Any, rhs: Any, *, out: Any, window_strides: tupl
               lhs_dilation=lhs_dilation, rhs_dilation=window_strides,
               dimension_numbers=(_spec_transpose(lhs_spec), _spec_transpose(out_spec),
                                  _spec_transpose(rhs_spec)),
-              feature_group_count=fgc, batch_group_count=bgc)
+              feature_group_count=fgc, batch_group_count=bgc, precision=precision)
     return _convert(r, _dtype(rhs))
 
 

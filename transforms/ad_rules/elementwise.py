@@ -7,7 +7,9 @@ broadcast to the output's shape (by the arithmetic itself, or ``_bcast``).
 Conventions, JAX's where a choice exists:
 
 * ``abs'(x) = 1 if x >= 0 else -1`` (so ``abs'(0) = 1``, as ``jax.lax.abs``);
-* ``max``/``min`` at ties split the derivative 0.5/0.5 (``jnp.maximum``);
+* ``max``/``min`` at ties split the derivative 0.5/0.5 (``jnp.maximum``); in
+  forward mode the losing operand's tangent is dropped by a select (an infinite
+  one leaves no NaN), in reverse mode the cotangent is multiplied, as JAX does;
 * ``sqrt'(0) = inf``, ``cbrt'(0) = inf``, ``rsqrt'(0) = -inf`` (JAX's formulas);
 * ``d/dy x**y = log(x) x**y`` uses ``log(1) = 0`` where ``x == 0``, and
   ``d/dx x**y = 0`` where ``y == 0`` (JAX does this for integer ``y`` only;
@@ -213,9 +215,19 @@ def _balanced_eq(x: Any, out: Any, y: Any) -> Any:
     return _div(num, den)
 
 
+def _chosen(t: Any, x: Any, out: Any, y: Any) -> Any:
+    # Forward mode: t * w_x as a select, not a product: where x loses, its tangent may be
+    # inf (sqrt'(0) = inf) while max does not depend on x there, and 0 * inf would put a
+    # NaN in the derivative (as jnp.maximum's does; JAX's jitted jnp.max selects).
+    # Reverse mode keeps the product (_balanced_eq, JAX's): an infinite cotangent there is
+    # an overflow downstream, and NaN says so where a select would give a silent 0.
+    tie = _where(bind(P.eq_p, y, out), _mul(t, _c(out, 0.5)), t)
+    return _where(bind(P.eq_p, x, out), tie, _c(out, 0))
+
+
 for _p in (P.max_p, P.min_p):
-    defjvp(_p, lambda t, x, y, out: _bcast(_mul(t, _balanced_eq(x, out, y)), out),
-           lambda t, x, y, out: _bcast(_mul(t, _balanced_eq(y, out, x)), out))
+    defjvp(_p, lambda t, x, y, out: _bcast(_chosen(t, x, out, y), out),
+           lambda t, x, y, out: _bcast(_chosen(t, y, out, x), out))
     defvjp(_p, lambda ct, x, y, out: _ct(_mul(ct, _balanced_eq(x, out, y)), x),
            lambda ct, x, y, out: _ct(_mul(ct, _balanced_eq(y, out, x)), y))
 

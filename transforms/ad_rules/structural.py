@@ -9,7 +9,11 @@ output cotangent.
 Non-linear reductions and scans follow JAX's conventions:
 
 * ``reduce_max``/``reduce_min``: the cotangent goes to the positions equal to
-  the extremum, divided equally among ties.
+  the extremum, divided equally among ties.  In forward mode the other positions'
+  tangents are dropped by a select (never ``0 * t``, which is NaN for an infinite
+  ``t``), as ``jax.jit(jax.jvp(jnp.max))`` gives; in reverse mode the cotangent is
+  multiplied by the weights, as JAX's is, so an infinite cotangent (an overflow
+  downstream) turns into NaN rather than a silent 0.
 * ``reduce_prod``: ``d prod / d x_i = prod_{j != i} x_j``, computed as
   (exclusive cumprod from the left) * (exclusive cumprod from the right), so
   it is exact with any number of zeros (no division).
@@ -166,15 +170,31 @@ def _affine_combine(first: list[Any], second: list[Any]) -> list[Any]:
     return [_mul(a1, a2), _add(_mul(a2, b1), b2)]
 
 
-def _linrec(a: Any, b: Any, axis: int, reverse: bool = False) -> Any:
+def _select_mul(w: Any, v: Any) -> Any:
+    """``w v``, but 0 where the weight ``w`` is 0 (a select): a weight of 0 drops ``v``
+    even if ``v`` is inf or NaN (no 0 * inf is computed)."""
+    return _mul(w, bind(P.select_n_p, bind(P.eq_p, w, _const(0, _dtype(w))), v,
+                        _const(0, _dtype(v))))
+
+
+def _selecting_combine(first: list[Any], second: list[Any]) -> list[Any]:
+    # _affine_combine with a2 b1 read as 0 where a2 == 0 (a = 0: "h is not taken")
+    (a1, b1), (a2, b2) = first, second
+    return [_mul(a1, a2), _add(_select_mul(a2, b1), b2)]
+
+
+def _linrec(a: Any, b: Any, axis: int, reverse: bool = False, selecting: bool = False
+            ) -> Any:
     """``h_i = a_i h_{i-1} + b_i`` with ``h_{-1} = 0`` along ``axis``
     (``reverse``: ``h_i = a_i h_{i+1} + b_i`` with ``h_n = 0``).
 
     Linear in ``b``; ``a_0`` (``a_{n-1}`` when reversed) is never used.
+    ``selecting``: ``a_i h`` is 0 where ``a_i`` is 0, whatever ``h``.
     """
     if reverse:
-        return _rev(_linrec(_rev(a, axis), _rev(b, axis), axis), axis)
-    return _assoc_scan(_affine_combine, [a, b], axis)[1]
+        return _rev(_linrec(_rev(a, axis), _rev(b, axis), axis, selecting=selecting), axis)
+    return _assoc_scan(_selecting_combine if selecting else _affine_combine, [a, b],
+                       axis)[1]
 
 
 def _cum_reversible(rule: Callable[..., Any]) -> Callable[..., Any]:
@@ -202,21 +222,31 @@ defvjp(P.cumsum_p, lambda ct, x, out, axis, reverse=False:
 # -- reduce_max / reduce_min ------------------------------------------------------------
 
 
-def _chooser_weights(x: Any, out: Any, axes: Sequence[int]) -> Any:
-    """``[x == out] / #ties`` broadcast to ``x``'s shape (inactive: built from a comparison)."""
-    mask = _as_float(bind(P.eq_p, x, _bcast_back(out, _shape(x), axes)), _dtype(x))
-    count = bind(P.reduce_sum_p, mask, axes=tuple(axes))
-    return bind(P.div_p, mask, _bcast_back(count, _shape(x), axes))
+def _chooser_mask(x: Any, out: Any, axes: Sequence[int]) -> tuple[Any, Any]:
+    """``(x == out)`` broadcast to ``x``'s shape, and the number of ties ``n`` (as ``x``'s
+    dtype; 0 where ``out`` is NaN).  Inactive: built from a comparison."""
+    mask = bind(P.eq_p, x, _bcast_back(out, _shape(x), axes))
+    count = bind(P.reduce_sum_p, _as_float(mask, _dtype(x)), axes=tuple(axes))
+    return mask, count
 
 
 def _chooser_jvp(t: Any, x: Any, out: Any, axes: tuple[int, ...]) -> Any:
-    # d max(x) = sum_i w_i dx_i, w = [x_i == max] / #ties (JAX's convention).
-    return bind(P.reduce_sum_p, _mul(t, _chooser_weights(x, out, axes)), axes=axes)
+    # d max(x) = sum_{i: x_i = max} dx_i / n, n the number of ties (JAX's convention).  The
+    # tangents of the other elements are dropped by a select, not multiplied by 0: they
+    # may be inf or nan (sqrt'(0) = inf) where max does not depend on them, and
+    # 0 * inf would leak a NaN.  Where max is NaN, n = 0 and the tangent is 0 / 0 = NaN.
+    mask, count = _chooser_mask(x, out, axes)
+    chosen = bind(P.select_n_p, mask, _const(0, _dtype(t)), t)
+    return bind(P.div_p, bind(P.reduce_sum_p, chosen, axes=axes), count)
 
 
 def _chooser_vjp(ct: Any, x: Any, out: Any, axes: tuple[int, ...]) -> Any:
-    # ct_x = broadcast(ct) * w, w as in the JVP.
-    return _mul(_bcast_back(ct, _shape(x), axes), _chooser_weights(x, out, axes))
+    # ct_x = broadcast(ct) * w, w = [x_i == max] / n (JAX's: an infinite ct is NaN at the
+    # other positions, 0 * inf; a select there would hide an overflow as a silent 0).
+    mask, count = _chooser_mask(x, out, axes)
+    shape = _shape(x)
+    w = bind(P.div_p, _as_float(mask, _dtype(x)), _bcast_back(count, shape, axes))
+    return _mul(_bcast_back(ct, shape, axes), w)
 
 
 for _p in (P.reduce_max_p, P.reduce_min_p):
@@ -321,7 +351,8 @@ def _cumext_rules(is_max: bool) -> tuple[Callable[..., Any], Callable[..., Any]]
     @_cum_reversible
     def jvp(t: Any, x: Any, out: Any, *, axis: int) -> Any:
         a, c = _cumext_coeffs(x, out, axis, is_max)
-        return _linrec(a, _mul(c, t), axis)
+        # forward mode selects (as max_p's JVP): a weight of 0 drops an infinite tangent
+        return _linrec(a, _select_mul(c, t), axis, selecting=True)
 
     @_cum_reversible
     def vjp(ct: Any, x: Any, out: Any, *, axis: int) -> Any:

@@ -7,7 +7,8 @@ No rule here loops over the batch or broadcasts an operand it does not have to:
   batched operand keeps its batch axis as a *free* dimension (the other
   operand is not broadcast), and the rule computes where that free dimension
   lands in the output (batch dims, then lhs free dims, then rhs free dims,
-  each in operand order).
+  each in operand order).  The operands keep their roles, so ``precision``
+  passes through unchanged (as it does for convolutions).
 * ``conv_general_dilated`` folds the vmap axis into an axis the convolution
   already has, as JAX's ``_conv_general_dilated_batch_rule`` does: a batched
   lhs into its batch dimension N; a batched rhs into its output-feature
@@ -50,8 +51,8 @@ def _shift(axes: Sequence[int], bdim: int | None) -> tuple[int, ...]:
 
 
 def _dot_general_rule(axis_size: int, vals: Sequence[Any], dims: Dims, *,
-                      dimension_numbers: tuple, preferred_element_type: Any = None
-                      ) -> tuple[Any, int]:
+                      dimension_numbers: tuple, precision: Any = None,
+                      preferred_element_type: Any = None) -> tuple[Any, int]:
     lhs, rhs = vals
     ld, rd = dims
     (lc, rc), (lb, rb) = dimension_numbers
@@ -70,7 +71,7 @@ def _dot_general_rule(axis_size: int, vals: Sequence[Any], dims: Dims, *,
         n_lhs_free = len(aval(lhs).shape) - len(lc) - len(lb)
         out_dim = len(lb) + n_lhs_free + sum(1 for i in range(rd)
                                              if i not in rc and i not in rb)
-    out = bind(P.dot_general_p, lhs, rhs, dimension_numbers=dn,
+    out = bind(P.dot_general_p, lhs, rhs, dimension_numbers=dn, precision=precision,
                preferred_element_type=preferred_element_type)
     return out, out_dim
 
