@@ -13,24 +13,39 @@ import numpy as np
 
 from tracer import tracing as _tracing
 
-from backends.array import Array, DeviceArray, wrap
+from backends.array import Array, DeviceArray, wrap, wrap_view
 from backends import numpy_backend
 from backends.numpy_backend import impls
 
-_tracing.set_eager_handler(numpy_backend.eager_bind)
 
 
-def _register_with_tnp() -> None:
-    import sys
+class _Eager(_tracing.EagerBackend):
+    """What ``tracer`` runs eager primitives with (its one seam, ``set_eager_backend``):
+    the NumPy backend for host data, XLA executables for device data."""
 
-    from tracer.numpy import _core
-    _core._backend = sys.modules[__name__]
-    _core._ARRAY[0] = Array
-    _core._ARRAY[1] = DeviceArray
-    _core._IMPLS.update(impls)
+    array_types = (Array, DeviceArray)
+    bind = staticmethod(numpy_backend.eager_bind)   # type: ignore[assignment]
+    binder = staticmethod(numpy_backend.binder)   # type: ignore[assignment]
+    wrap = staticmethod(wrap)   # type: ignore[assignment]
+    wrap_view = staticmethod(wrap_view)   # type: ignore[assignment]
 
+    @staticmethod
+    def device_put(x: Any, device: Any) -> Any:
+        return device_put(x, device)
 
-_register_with_tnp()
+    @staticmethod
+    def devices(platform: str | None = None) -> list[Any]:
+        return devices(platform)
+
+    @staticmethod
+    def from_dlpack(x: Any, copy: bool | None = None) -> DeviceArray:
+        """A device buffer's DLPack capsule as a ``DeviceArray`` (it stays on its device)."""
+        import jax
+        with jax.enable_x64(True):
+            buf = jax.dlpack.from_dlpack(x, copy=copy)
+        out = object.__new__(DeviceArray)
+        out._buf = buf
+        return out
 
 
 def devices(platform: str | None = None) -> list[Any]:
@@ -89,3 +104,6 @@ def set_eager_device_execution(mode: str) -> str:
 
 __all__ = ["Array", "DeviceArray", "default_backend", "device_put", "devices", "impls",
            "numpy_backend", "set_eager_device_execution"]
+
+
+_tracing.set_eager_backend(_Eager())

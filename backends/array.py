@@ -8,6 +8,7 @@ every transform.  Device-resident buffers come with the XLA backend.
 """
 from __future__ import annotations
 
+import operator
 from typing import Any, Iterator
 
 import numpy as np
@@ -71,21 +72,11 @@ class Array(ArrayMethods):
         v = self._value
         return strong_aval(v.shape, v.dtype)
 
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self._value.shape
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self._value.dtype
-
-    @property
-    def ndim(self) -> int:
-        return self._value.ndim
-
-    @property
-    def size(self) -> int:
-        return self._value.size
+    # (C getters: these are read on every eager op, by tnp's shortcuts)
+    shape = property(operator.attrgetter("_value.shape"), doc="The shape.")
+    dtype = property(operator.attrgetter("_value.dtype"), doc="The NumPy dtype.")
+    ndim = property(operator.attrgetter("_value.ndim"), doc="The number of dimensions.")
+    size = property(operator.attrgetter("_value.size"), doc="The number of elements.")
 
     @property
     def weak_type(self) -> bool:

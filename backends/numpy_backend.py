@@ -9,6 +9,8 @@ with ``eval_graph`` in the current (eager) context.
 """
 from __future__ import annotations
 
+import functools
+
 import math
 from typing import Any, Callable, Sequence
 
@@ -790,7 +792,47 @@ def _check_arg(a: Any) -> Any:
 
 
 def eager_bind(prim: P.Primitive, args: Sequence[Any], params: dict) -> Any:
-    """Run one primitive now on NumPy values; results are ``backends.Array``."""
+    """Run one primitive now on NumPy values; results are ``backends.Array``.
+
+    The common case first (the eager hot path, DESIGN.md section 3: ``tnp`` binds its
+    primitive straight here when its operands are host Arrays of one dtype): one or two
+    host Arrays (or a NumPy scalar beside one), no params, an impl of one result.
+    """
+    if not params and prim in _SIMPLE:
+        n = len(args)
+        if n == 2:
+            x, y = args
+            tx, ty = type(x), type(y)
+            if tx is Array:
+                vx = x._value
+                vy = y._value if ty is Array else y if ty in _NP_SCALARS else None
+            elif ty is Array and tx in _NP_SCALARS:
+                vx, vy = x, y._value
+            else:
+                vy = None
+            if vy is not None:
+                try:
+                    out = impls[prim](vx, vy)
+                except (ValueError, TypeError, IndexError) as err:
+                    raise _eager_error(prim, (vx, vy), params, err) from None
+                a = _new(Array)
+                a._value = out if type(out) is _NDARRAY else np.asarray(out)
+                return a
+        elif n == 1:
+            x, = args
+            if type(x) is Array:
+                vx = x._value
+                try:
+                    out = impls[prim](vx)
+                except (ValueError, TypeError, IndexError) as err:
+                    raise _eager_error(prim, (vx,), params, err) from None
+                a = _new(Array)
+                a._value = out if type(out) is _NDARRAY else np.asarray(out)
+                return a
+    return _eager_bind(prim, args, params)
+
+
+def _eager_bind(prim: P.Primitive, args: Sequence[Any], params: dict) -> Any:
     if prim is P.call_p and params.get("backend") == "xla":
         from backends.xla.calls import run_call   # a jitted function's graph: compiled
         for a in args:
@@ -821,6 +863,50 @@ def eager_bind(prim: P.Primitive, args: Sequence[Any], params: dict) -> Any:
 
 
 _new = object.__new__
+_NDARRAY = np.ndarray
+_NP_SCALARS = frozenset(np.sctypeDict.values()) if hasattr(np, "sctypeDict") else frozenset()
+# primitives of one result whose impl takes only its operands (the fast path above)
+_SIMPLE: frozenset = frozenset()
+
+
+def binder(prim: P.Primitive, nin: int, **params: Any) -> Callable[..., Any] | None:
+    """``bind(prim, *operands, **params)`` in the eager context, for ``nin`` operands that
+    are host Arrays (or NumPy scalars beside one): the eager shortcut ``tnp`` keeps per
+    dtype (``tracing.EagerBackend.binder``). None where ``prim`` is not that simple.
+    The caller checked what the shape rule would; an impl that still fails raises
+    ``ValueError``/``TypeError``/``IndexError`` (tnp's general path then explains)."""
+    if prim not in _SIMPLE:
+        return None
+    impl = impls[prim]
+    if params:
+        impl = functools.partial(impl, **params)
+
+    def run1(x: Any) -> Array:
+        out = impl(x._value)
+        a = _new(Array)
+        a._value = out if type(out) is _NDARRAY else np.asarray(out)
+        return a
+
+    def run2(x: Any, y: Any) -> Array:
+        out = impl(x._value if type(x) is Array else x, y._value if type(y) is Array else y)
+        a = _new(Array)
+        a._value = out if type(out) is _NDARRAY else np.asarray(out)
+        return a
+
+    def run_n(*xs: Any) -> Array:
+        out = impl(*[x._value if type(x) is Array else x for x in xs])
+        a = _new(Array)
+        a._value = out if type(out) is _NDARRAY else np.asarray(out)
+        return a
+
+    return run1 if nin == 1 else run2 if nin == 2 else run_n
+
+
+def _set_simple() -> None:
+    global _SIMPLE
+    _SIMPLE = frozenset(p for p in impls if not p.multiple_results and p is not P.call_p
+                        and p not in (P.custom_jvp_call_p, P.custom_vjp_call_p,
+                                      P.checkpoint_p))
 
 
 def _wrap_result(out: Any, vals: Sequence[Any]) -> Array:
@@ -852,3 +938,6 @@ impls[P.lgamma_p] = _special.lgamma
 impls[P.digamma_p] = _special.digamma
 impls[P.erf_inv_p] = _special.erf_inv
 impls[P.erfc_p] = _special.erfc
+
+
+_set_simple()

@@ -57,6 +57,89 @@ def test_tracer_has_no_module_level_import_of_transforms_or_backends():
     assert not bad, bad
 
 
+_UP = ("transforms", "backends", "graphjit")
+
+
+def _imports_anywhere(tree: ast.AST) -> list[str]:
+    """Every module an AST imports, in any form: ``import``/``from`` at any depth, and
+    ``importlib.import_module("...")`` / ``__import__("...")`` with a literal name."""
+    mods = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            mods += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            mods.append(node.module)
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str):
+            f = node.func
+            name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+            if name in ("import_module", "__import__"):
+                mods.append(node.args[0].value)
+    return mods
+
+
+def test_tracer_never_imports_transforms_or_backends():
+    """No import of the upper layers inside tracer/, in any form (functions included):
+    the eager backend is found through the seam (``tracing.set_eager_backend``, loaded
+    by the ``graphjit.backends`` entry point), custom_jvp through
+    ``tracing.set_custom_jvp_maker``."""
+    bad = []
+    for path in (ROOT / "tracer").rglob("*.py"):
+        for m in _imports_anywhere(ast.parse(path.read_text())):
+            if m.split(".")[0] in _UP:
+                bad.append(f"{path.relative_to(ROOT)}: imports {m}")
+    assert not bad, bad
+
+
+def _package_of(path: pathlib.Path) -> str:
+    rel = path.relative_to(ROOT)
+    return rel.parts[0] if len(rel.parts) > 1 else rel.stem
+
+
+def test_no_package_writes_another_packages_private_names():
+    """``mod._name = ...``, ``mod._name[i] = ...`` or ``mod._name.update(...)`` where
+    ``mod`` comes from another package (as backends once filled tnp's dispatch tables)."""
+    bad = []
+    files = [ROOT / "graphjit.py"] + [p for d in ("tracer", "transforms", "backends")
+                                      for p in (ROOT / d).rglob("*.py")]
+    for path in files:
+        own = _package_of(path)
+        tree = ast.parse(path.read_text())
+        foreign: set[str] = set()   # local names bound to other packages' modules
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.name.split(".")[0] != own and a.name.split(".")[0] in (
+                            "tracer", "transforms", "backends"):
+                        foreign.add(a.asname or a.name.split(".")[0])
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                if node.module.split(".")[0] != own and node.module.split(".")[0] in (
+                        "tracer", "transforms", "backends"):
+                    foreign.update(a.asname or a.name for a in node.names)
+
+        def private_of_foreign(t: ast.AST) -> bool:
+            while isinstance(t, ast.Subscript):
+                t = t.value
+            return (isinstance(t, ast.Attribute) and t.attr.startswith("_")
+                    and not t.attr.startswith("__") and isinstance(t.value, ast.Name)
+                    and t.value.id in foreign)
+
+        for node in ast.walk(tree):
+            targets = []
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                targets = [node.target]
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    node.func.attr in ("update", "append", "extend", "clear", "pop",
+                                       "setdefault", "__setitem__"):
+                targets = [node.func.value]
+            for t in targets:
+                if private_of_foreign(t):
+                    bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not bad, bad
+
+
 def test_tracer_imports_without_backends():
     code = ("import sys, tracer, tracer.numpy, tracer.lax;"
             "assert 'backends' not in sys.modules, 'backends imported';"

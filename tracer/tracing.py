@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import importlib
 import os
 import types
 from contextlib import contextmanager
@@ -52,32 +51,126 @@ class EagerContext(Context):
     """Runs primitives at once on the backend holding the data."""
 
     def bind(self, prim: Primitive, args: Sequence[Any], params: dict) -> Any:
-        handler = _eager_handler
-        if handler is None:
-            handler = _load_eager()
-        return handler(prim, args, params)
+        return eager_backend().bind(prim, args, params)
 
     def __repr__(self) -> str:
         return "EagerContext()"
 
 
-_eager_handler: Callable[[Primitive, Sequence[Any], dict], Any] | None = None
 EAGER = EagerContext()
 _current: Context = EAGER
 
+# -- the eager seam ---------------------------------------------------------------------
+#
+# The one place where tracer meets the code that runs primitives. A backend package
+# registers an object with ``set_eager_backend``; nothing in ``tracer`` imports it. When
+# no backend is registered yet, the first eager use loads the one installed under the
+# ``graphjit.backends`` entry point (``pyproject.toml``: ``eager = "backends"``), the way
+# pytest finds its plugins, so no import runs from ``tracer`` up to ``backends``.
 
-def set_eager_handler(fn: Callable[[Primitive, Sequence[Any], dict], Any]) -> None:
-    """Installed by ``backends`` when it loads: how the eager context runs ops."""
-    global _eager_handler
-    _eager_handler = fn
-    EAGER.bind = fn  # type: ignore[method-assign]  # skip one call on the hot path
+
+class EagerBackend:
+    """What a backend registers with :func:`set_eager_backend` (duck-typed).
+
+    * ``bind(prim, args, params)``: run one primitive now (the eager context's bind);
+    * ``binder(prim, nin, **params)``: a function equal to ``bind(prim, *operands,
+      **params)`` for ``nin`` host arrays (or NumPy scalars beside one), or None: the
+      eager shortcut ``tnp`` keeps per dtype, so a host op costs one call into the
+      backend (the caller checked the shape rule; a failure raises ValueError,
+      TypeError or IndexError for tnp's general path to explain);
+    * ``array_types``: its concrete array types, the host type first (``tnp`` tests
+      ``type(x) is array_types[0]`` to take the eager shortcut, then calls ``bind``);
+    * ``wrap(value)``: a NumPy array the caller owns as a host array (no copy);
+      ``wrap_view(value)``: a user's NumPy array as a read-only host array (no copy);
+    * ``device_put(x, device)``, ``devices(platform)``, ``from_dlpack(x, copy)`` (a
+      device buffer): placement, for the Array API (``tracer.numpy._array_api``).
+    """
+
+    array_types: tuple[type, ...] = ()
+
+    def bind(self, prim: Primitive, args: Sequence[Any], params: dict) -> Any:
+        raise NotImplementedError
+
+    def binder(self, prim: Primitive, nin: int, **params: Any) -> Callable[..., Any] | None:
+        return None
+
+    def wrap(self, value: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    def wrap_view(self, value: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    def device_put(self, x: Any, device: Any) -> Any:
+        raise NotImplementedError
+
+    def devices(self, platform: str | None = None) -> list[Any]:
+        raise NotImplementedError
+
+    def from_dlpack(self, x: Any, copy: bool | None = None) -> Any:
+        raise NotImplementedError
 
 
-def _load_eager() -> Callable:
-    importlib.import_module("backends")
-    if _eager_handler is None:  # pragma: no cover
-        raise RuntimeError("backends did not register an eager executor")
-    return _eager_handler
+_eager_backend: EagerBackend | None = None
+#: the registered backend's array types, host type first ([None, None] until one
+#: registers); a list updated in place, so ``tnp``'s hot paths can hold it
+ARRAY_TYPES: list[Any] = [None, None]
+
+
+def set_eager_backend(backend: EagerBackend) -> None:
+    """Install ``backend`` as what the eager context runs primitives with."""
+    global _eager_backend
+    _eager_backend = backend
+    ARRAY_TYPES[:] = list(backend.array_types) + [None] * (2 - len(backend.array_types))
+    EAGER.bind = backend.bind  # type: ignore[method-assign]  # skip one call on the hot path
+
+
+def eager_backend() -> EagerBackend:
+    """The registered eager backend, loaded through its entry point on first use."""
+    if _eager_backend is None:
+        _load_eager()
+    return _eager_backend  # type: ignore[return-value]
+
+
+def _load_eager() -> None:
+    from importlib.metadata import entry_points
+    for ep in entry_points(group="graphjit.backends", name="eager"):
+        ep.load()   # importing the package registers it (set_eager_backend)
+        if _eager_backend is not None:
+            return
+    raise RuntimeError(
+        "graphjit has no eager backend: none is registered and no 'graphjit.backends' "
+        "entry point named 'eager' is installed (install the project: pip install -e .)")
+
+
+# ``custom_jvp`` is a transform (``transforms.custom``); tracer code that defines functions
+# with derivative rules (``tracer.scipy``) gets it through this registration, which
+# ``transforms`` makes when it loads, instead of importing it.
+_custom_jvp_maker: Callable[..., Any] | None = None
+
+
+def set_custom_jvp_maker(make: Callable[..., Any]) -> None:
+    """Installed by ``transforms``: ``make(fun, nondiff_argnums=...)`` -> a custom_jvp."""
+    global _custom_jvp_maker
+    _custom_jvp_maker = make
+
+
+def custom_jvp_maker() -> Callable[..., Any] | None:
+    """The registered ``custom_jvp`` (None until ``transforms`` is loaded: then nothing
+    can differentiate, and a function with a rule runs as its plain definition)."""
+    return _custom_jvp_maker
+
+
+def is_concrete_array(x: Any) -> bool:
+    """``x`` is one of the eager backend's arrays (host or device)."""
+    t = type(x)
+    return t is ARRAY_TYPES[0] or t is ARRAY_TYPES[1]
+
+
+def wrap_host(value: np.ndarray, view: bool = False) -> Any:
+    """``value`` as the eager backend's host array (``view``: a user's array, kept
+    read-only and shared; else an array the caller owns, taken as it is)."""
+    be = eager_backend()
+    return be.wrap_view(value) if view else be.wrap(value)
 
 
 def current_context() -> Context:

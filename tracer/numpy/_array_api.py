@@ -33,6 +33,7 @@ import numpy as np
 
 from tracer import dtypes
 from tracer.ir import user_location
+from tracer import tracing as _tracing
 from tracer.numpy import _core
 from tracer.tracing import Tracer
 
@@ -49,9 +50,8 @@ def _xla_device(name: str) -> Any:
     platform, _, ident = name.partition(":")
     if not ident.isdigit():
         return None
-    from backends.xla import runtime
     try:
-        devs = runtime.devices(platform)
+        devs = _tracing.eager_backend().devices(platform)
     except Exception:   # an unknown platform name: jaxlib raises RuntimeError
         return None
     return next((d for d in devs if d.id == int(ident)), None)
@@ -88,13 +88,13 @@ def place(x: Any, device: Any, fn: str) -> Any:
     d = resolve_device(device, fn)
     if d is None or type(x) is Tracer:
         return x
-    be = _core._be()
+    be = _tracing.eager_backend()
     if not _core.is_array(x):
         x = _core.asarray(x)
     if d == HOST:
         if x.device == HOST:
             return x
-        return be.array.wrap(np.asarray(x))   # (the host values, without the buffer)
+        return be.wrap(np.asarray(x))   # (the host values, without the buffer)
     if x.device == f"{d.platform}:{d.id}":
         return x
     return be.device_put(x, d)
@@ -144,21 +144,17 @@ def from_dlpack(x: Any, /, *, device: Any = None, copy: bool | None = None) -> A
     if not hasattr(x, "__dlpack__"):
         raise TypeError(f"from_dlpack: {type(x).__name__} does not implement __dlpack__ "
                         f"(at {user_location()})")
-    be = _core._be()
+    be = _tracing.eager_backend()
     if _core.is_array(x):
-        out = be.array.wrap(np.array(x, copy=True)) if copy else x
+        out = be.wrap(np.array(x, copy=True)) if copy else x
         return place(out, device, "from_dlpack")
     kind, _ = x.__dlpack_device__()
     if int(kind) == 1:   # kDLCPU
         v = np.from_dlpack(x, copy=copy)
-        out = be.array.wrap_view(v) if not copy else be.array.wrap(v)
+        out = be.wrap_view(v) if not copy else be.wrap(v)
         return place(out, device, "from_dlpack")
-    import jax   # a device buffer: jaxlib imports it without leaving the device
-    with jax.enable_x64(True):
-        buf = jax.dlpack.from_dlpack(x, copy=copy)
-    out = object.__new__(be.DeviceArray)
-    out._buf = buf
-    return place(out, device, "from_dlpack")
+    # a device buffer: the backend imports it without leaving the device
+    return place(be.from_dlpack(x, copy), device, "from_dlpack")
 
 
 # -- the inspection namespace --------------------------------------------------------
@@ -199,8 +195,7 @@ class ArrayNamespaceInfo:
     def devices(self) -> list[Any]:
         """The host, then the XLA devices (``graphjit.devices()``), as ``x.device``
         names them."""
-        from backends.xla import runtime
-        return [HOST] + [f"{d.platform}:{d.id}" for d in runtime.devices()]
+        return [HOST] + [f"{d.platform}:{d.id}" for d in _tracing.eager_backend().devices()]
 
     def default_dtypes(self, *, device: Any = None) -> dict[str, np.dtype]:
         """NumPy's defaults, float64 and int64 (their 32-bit forms in 32-bit mode)."""

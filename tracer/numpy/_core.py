@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import builtins
 import functools
-import importlib
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -32,21 +31,9 @@ from tracer import tracing as _tracing
 from tracer.tracing import Tracer, bind
 
 _PY_SCALARS = (bool, int, float, complex)
-_backend: Any = None
-
-
-def _be() -> Any:
-    """The backends package (loaded on first eager use; see DESIGN.md section 2)."""
-    global _backend
-    if _backend is None:
-        _backend = importlib.import_module("backends")
-        _ARRAY[0] = _backend.Array
-        _ARRAY[1] = _backend.DeviceArray
-    return _backend
-
-
-def array_type(device: bool = False) -> type:
-    return _be().DeviceArray if device else _be().Array
+# The eager backend's array types, host type first (tracer.tracing's seam fills the
+# list when a backend registers; the same list object, so closures see it).
+_ARRAY = _tracing.ARRAY_TYPES
 
 
 def is_arraylike(x: Any) -> bool:
@@ -87,7 +74,7 @@ def asarray(a: Any, dtype: Any = None, order: Any = None, *, copy: Any = None) -
             raise TypeError(f"cannot convert a complex Python scalar to {dt} "
                             f"(at {user_location()})")
         return convert(a, dt)
-    if _backend is not None and (t is _ARRAY[0] or t is _ARRAY[1]):
+    if t is _ARRAY[0] or t is _ARRAY[1]:
         if dtype is not None:
             dt = dtypes.canonicalize(dtype)
             if dt != a.dtype:
@@ -110,9 +97,10 @@ def asarray(a: Any, dtype: Any = None, order: Any = None, *, copy: Any = None) -
         raise TypeError(f"cannot convert {type(a).__name__} to a numeric array "
                         f"(at {user_location()})")
     if not dtypes.X64 and v.dtype in dtypes.NARROW:   # 32-bit mode: JAX's canonical dtypes
-        return _be().array.wrap(_narrow_converted(a, v))
-    return _be().array.wrap_view(v) if isinstance(a, np.ndarray) and dtype is None \
-        else _be().array.wrap(v.copy() if v is a else v)
+        return _tracing.wrap_host(_narrow_converted(a, v))
+    if isinstance(a, np.ndarray) and dtype is None:
+        return _tracing.wrap_host(v, view=True)
+    return _tracing.wrap_host(v.copy() if v is a else v)
 
 
 def _narrow_converted(a: Any, v: np.ndarray) -> np.ndarray:
@@ -162,7 +150,7 @@ def convert(x: Any, dtype: np.dtype) -> Any:
         if a.dtype == dtype and not a.weak_type:
             return x
     else:
-        if not (_backend is not None and (t is _ARRAY[0] or t is _ARRAY[1])):
+        if not (t is _ARRAY[0] or t is _ARRAY[1]):
             x = asarray(x)
         if x.dtype == dtype:
             return x
@@ -267,32 +255,33 @@ def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
             keeps[key] = k
         return k
 
-    # The eager shortcut, per dtype: the backend impl when the loop keeps the dtype
-    # (None: not known yet; False: take the general path).
+    # The eager shortcut, per dtype: where ``impl`` is ``prim`` alone and the loop keeps the
+    # dtype, the eager backend's binder for ``prim`` (``tracing.EagerBackend.binder``: what
+    # ``bind`` does there, minus the dispatch); False: take the general path.
     fast: dict[Any, Any] = {}
 
     def _fast(dt: Any) -> Any:
         f = False
         if prim is not None and (fast_kinds is None or dt.kind in fast_kinds) \
                 and _keeps((dt,) * nin):
-            f = _IMPLS[prim]
+            f = _tracing.eager_backend().binder(prim, nin) or False
         fast[dt] = f
         return f
+
+    EAGER = ctx.EAGER
+    H = _ARRAY   # [host array type, device array type]
 
     if nin == 1:
         def fn(x: Any, /, out: Any = None, *, where: Any = True, dtype: Any = None) -> Any:
             t = type(x)
             if out is None and dtype is None and where is True:
-                if t is _ARRAY[0] and ctx._current is ctx.EAGER:
-                    v = x._value
-                    f = fast.get(v.dtype)
+                if t is H[0] and ctx._current is EAGER:
+                    dt = x.dtype
+                    f = fast.get(dt)
                     if f is None:
-                        f = _fast(v.dtype)
+                        f = _fast(dt)
                     if f:
-                        r = f(v)
-                        a = _NEW(t)
-                        a._value = r if type(r) is np.ndarray else np.asarray(r)
-                        return a
+                        return f(x)
                 elif t is Tracer and not x._var.aval.weak_type and _keeps((x.dtype,)):
                     return impl(x)
             return general((x,), out, where, dtype)
@@ -301,40 +290,32 @@ def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
                dtype: Any = None) -> Any:
             tx, ty = type(x), type(y)
             if out is None and dtype is None and where is True:
-                A = _ARRAY[0]
-                if tx is A and ctx._current is ctx.EAGER:
-                    vx = x._value
-                    dx = vx.dtype
+                A = H[0]
+                if tx is A and ctx._current is EAGER:
+                    dx = x.dtype
                     if ty is A:
-                        vy = y._value
+                        vy = y if y.dtype == dx else None
                     elif (ty is float or ty is int) and dx.kind == "f":
                         vy = dx.type(y)   # NEP 50: a Python scalar takes the array's dtype
                     else:
                         vy = None
-                    if vy is not None and vy.dtype == dx:
+                    if vy is not None:
                         f = fast.get(dx)
                         if f is None:
                             f = _fast(dx)
                         if f:
                             try:
-                                r = f(vx, vy)
+                                return f(x, vy)
                             except (ValueError, TypeError):
                                 return general((x, y), out, where, dtype)  # explains it
-                            a = _NEW(A)
-                            a._value = r if type(r) is np.ndarray else np.asarray(r)
-                            return a
-                elif ty is A and (tx is float or tx is int) and ctx._current is ctx.EAGER:
-                    vy = y._value
-                    dy = vy.dtype
+                elif ty is A and (tx is float or tx is int) and ctx._current is EAGER:
+                    dy = y.dtype
                     if dy.kind == "f":
                         f = fast.get(dy)
                         if f is None:
                             f = _fast(dy)
                         if f:
-                            r = f(dy.type(x), vy)
-                            a = _NEW(A)
-                            a._value = r if type(r) is np.ndarray else np.asarray(r)
-                            return a
+                            return f(dy.type(x), y)
                 if tx is Tracer or ty is Tracer:
                     r = _traced2(x, y, tx, ty)
                     if r is not None:
@@ -376,11 +357,6 @@ def ufunc(np_ufunc: np.ufunc, impl: Callable[..., Any], name: str | None = None,
     return fn
 
 
-# backends.Array and backends.DeviceArray, filled in when the backend loads (a list so
-# closures see them)
-_ARRAY: list[Any] = [None, None]
-
-
 def prim1(p: P.Primitive) -> Callable[[Any], Any]:
     f = lambda x: bind(p, x)  # noqa: E731
     f._prim = p  # type: ignore[attr-defined]  # lets ufunc() take the eager shortcut
@@ -393,48 +369,22 @@ def prim2(p: P.Primitive) -> Callable[[Any, Any], Any]:
     return f
 
 
-# The eager shortcut: when the current context is the eager one and the
-# operands are host Arrays, a one-primitive ufunc calls the backend's impl
-# directly; exactly what bind -> eager context -> impl would do, minus three
-# Python calls.  Filled in when the backend loads.
-_IMPLS: dict = {}
+def host_binder(cache: dict, key: Any, prim: P.Primitive, nin: int, **params: Any) -> Any:
+    """The eager backend's binder of ``prim`` with ``params`` (see ``ufunc``'s shortcut),
+    kept in ``cache`` under the caller's cheap ``key``; False where there is none.
+
+    A tnp shortcut calls it after ``is_host`` and its own shape checks; a binder raising
+    ``ValueError``/``TypeError``/``IndexError`` means "take the general path"."""
+    f = cache.get(key)
+    if f is None:
+        f = cache[key] = _tracing.eager_backend().binder(prim, nin, **params) or False
+    return f
 
 
-def _direct(prim: P.Primitive, *vals: Any) -> Any:
-    out = _IMPLS[prim](*vals)
-    a = _NEW(_ARRAY[0])
-    a._value = out if type(out) is np.ndarray else np.asarray(out)
-    return a
-
-
-def host_value(x: Any) -> Any:
-    """``x``'s NumPy value when the eager shortcut applies (``x`` is a host
-    Array and the current context is the eager one); else None."""
-    if type(x) is _ARRAY[0] and _tracing._current is _tracing.EAGER:
-        return x._value
-    return None
-
-
-def direct(prim: P.Primitive, *vals: Any, **params: Any) -> Any:
-    """The eager shortcut: ``prim``'s backend impl on NumPy values, as an Array.
-
-    Exactly what ``bind`` in the eager context computes, minus the dispatch;
-    callers use it only where ``host_value`` said so, after checking what the
-    primitive's shape rule would.  None when the impl raised: the caller then
-    takes the ``bind`` path, whose error names the user's line.
-    """
-    if not dtypes.X64:   # as bind does: dtype params canonicalized in 32-bit mode
-        vals, params = dtypes.narrow_call(vals, params)
-    try:
-        out = _IMPLS[prim](*vals, **params)
-    except (ValueError, TypeError, IndexError):
-        return None
-    a = _NEW(_ARRAY[0])
-    a._value = out if type(out) is np.ndarray else np.asarray(out)
-    return a
-
-
-_NEW = object.__new__
+def is_host(x: Any) -> bool:
+    """``x`` is a host array of the eager backend and the context is the eager one: a
+    tnp function may then bind its primitive directly, skipping its general path."""
+    return type(x) is _ARRAY[0] and _tracing._current is _tracing.EAGER
 
 
 def reshape_raw(x: Any, shape: Sequence[int]) -> Any:

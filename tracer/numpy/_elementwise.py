@@ -9,7 +9,7 @@ import numpy as np
 from tracer import dtypes
 from tracer import primitives as P
 from tracer.ir import user_location
-from tracer.numpy._core import (asarray, bool_as_int, convert, direct, host_value, is_weak,
+from tracer.numpy._core import (asarray, bool_as_int, convert, host_binder, is_host, is_weak,
                                prim1, prim2, result_type, ufunc, weaken)
 from tracer.tracing import Tracer, bind
 
@@ -543,6 +543,9 @@ def array_equiv(a1: Any, a2: Any) -> Any:
     return _all(equal(x, y))
 
 
+_WHERE: dict = {}   # the eager backend's binder of select_n (where's shortcut)
+
+
 def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     """Like ``numpy.where``; the one-argument form needs concrete values."""
     if x is None and y is None:
@@ -551,13 +554,13 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     if x is None or y is None:
         raise ValueError(f"either both or neither of x and y should be given "
                          f"(at {user_location()})")
-    vc = host_value(condition)
-    if vc is not None and type(x) is type(condition) and type(y) is type(condition):
-        vx, vy = x._value, y._value   # the eager shortcut: a bool mask, same dtypes and shapes
-        if vc.dtype.kind == "b" and vx.dtype is vy.dtype and vc.shape == vx.shape == vy.shape:
-            r = direct(P.select_n_p, vc, vy, vx)
-            if r is not None:
-                return r
+    if is_host(condition) and type(x) is type(condition) and type(y) is type(condition):
+        # the eager shortcut: a bool mask, same dtypes and shapes
+        if condition.dtype.kind == "b" and x.dtype == y.dtype \
+                and condition.shape == x.shape == y.shape:
+            f = _WHERE.get(0) or host_binder(_WHERE, 0, P.select_n_p, 3)
+            if f:
+                return f(condition, y, x)
     dt = result_type(x, y)
     c = _to_bool(asarray(condition))
     xv, yv = convert(x, dt), convert(y, dt)

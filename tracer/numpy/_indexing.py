@@ -47,7 +47,7 @@ import numpy as np
 from tracer import primitives as P
 from tracer.errors import DataDependentShapeError
 from tracer.ir import user_location
-from tracer.numpy._core import (array_type, asarray, broadcast_to_raw, convert,
+from tracer.numpy._core import (asarray, broadcast_to_raw, convert, is_array,
                                 normalize_axis, reshape_raw, result_type)
 from tracer.tracing import Tracer, bind
 
@@ -604,7 +604,7 @@ _DUS_COMBINE = {P.scatter_add_p: P.add_p, P.scatter_mul_p: P.mul_p, P.scatter_mi
 def _as_update(values: Any, dtype: np.dtype) -> Any:
     """Update values in ``dtype`` (NumPy inputs stay static constants)."""
     t = type(values)
-    if t is Tracer or t is array_type() or t is array_type(device=True):
+    if t is Tracer or is_array(values):
         return convert(values, dtype)
     if isinstance(values, (list, tuple)) and _has_tracer(values):
         return convert(asarray(values), dtype)

@@ -50,7 +50,7 @@ from tracer import dtypes
 from tracer import primitives as P
 from tracer.errors import ShapeError, UnsupportedError
 from tracer.ir import user_location
-from tracer.numpy._core import (asarray, convert, direct, host_value, is_array,
+from tracer.numpy._core import (asarray, convert, host_binder, is_array, is_host,
                                normalize_axis, promote_types, reshape_raw, result_type)
 from tracer.tracing import Tracer, bind
 
@@ -294,6 +294,7 @@ def _multiply(a: Any, b: Any) -> Any:
 
 # dot_general's dimension numbers of ``dot(a, b)`` for ``a.ndim - 1``, ``b`` 1-d or 2-d
 _DOT_DN = [(((i,), (0,)), ((), ())) for i in range(32)]
+_DOT_SHORT: dict = {}   # the eager backend's binders of dot's shortcut (host_binder)
 
 
 def dot(a: Any, b: Any, out: Any = None, *, precision: Any = None,
@@ -306,17 +307,20 @@ def dot(a: Any, b: Any, out: Any = None, *, precision: Any = None,
     [3.0, 3.0]
     """
     prec, pet = P.canonicalize_precision(precision), _pet(preferred_element_type)
-    va = host_value(a)
-    if va is not None and type(b) is type(a) and out is None and pet is None:
+    if is_host(a) and type(b) is type(a) and out is None and pet is None:
         # the eager shortcut: same-dtype arrays, ``b`` 1-d or 2-d (misaligned shapes make
-        # the impl raise, and the general path below explains it)
-        vb = b._value
-        nb, na = vb.ndim, va.ndim
-        if (nb == 1 or nb == 2) and na and va.dtype is vb.dtype:
-            r = direct(P.dot_general_p, va, vb, preferred_element_type=None,
-                       dimension_numbers=_DOT_DN[na - 1])
-            if r is not None:
-                return r
+        # the primitive raise, and the general path below explains it)
+        nb, na = b.ndim, a.ndim
+        if (nb == 1 or nb == 2) and na and a.dtype == b.dtype:
+            key = (na, prec)
+            f = _DOT_SHORT.get(key) or host_binder(
+                _DOT_SHORT, key, P.dot_general_p, 2, preferred_element_type=None,
+                dimension_numbers=_DOT_DN[na - 1], precision=prec)
+            if f:
+                try:
+                    return f(a, b)
+                except (ValueError, TypeError, IndexError):
+                    pass
     _no_out("dot", out)
     a, b = _widen(_promote(a, b), pet)
     if a.ndim == 0 or b.ndim == 0:

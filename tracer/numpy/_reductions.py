@@ -50,7 +50,7 @@ from tracer import dtypes
 from tracer import primitives as P
 from tracer.ir import user_location
 from tracer.numpy import _elementwise as ew
-from tracer.numpy._core import (asarray, convert, direct, host_value, reshape_raw,
+from tracer.numpy._core import (asarray, convert, host_binder, is_host, reshape_raw,
                                result_type, weaken)
 from tracer.tracing import Tracer, bind
 
@@ -124,16 +124,16 @@ def _axes(axis: Any, ndim: int, scalar_axis_ok: bool = False) -> tuple[int, ...]
 
 # The eager shortcut of whole-array reductions: ``axes`` of an ``n``-d array.
 _ALL_AXES = [tuple(range(n)) for n in range(33)]
+_SHORT: dict = {}   # the eager backend's binders of the shortcuts (host_binder)
 
 
-def _whole_float(a: Any, axis: Any) -> Any:
-    """``a``'s NumPy value when the eager shortcut applies to reducing all of it:
-    a host Array, non-empty, of a float dtype (its own accumulator), ``axis=None``."""
-    if axis is None:
-        v = host_value(a)
-        if v is not None and v.size and v.dtype.kind == "f" and v.dtype.itemsize >= 4:
-            return v
-    return None
+def _whole_float(a: Any, axis: Any) -> bool:
+    """Whether the eager shortcut applies to reducing all of ``a``: a host Array,
+    non-empty, of a float dtype (its own accumulator), ``axis=None``."""
+    if axis is None and is_host(a):
+        dt = a.dtype
+        return dt.kind == "f" and dt.itemsize >= 4 and a.size > 0
+    return False
 
 
 def _count(shape: Sequence[int], axes: Sequence[int]) -> int:
@@ -260,11 +260,14 @@ def sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,  # noqa: A
     Array([4, 6], dtype=int64)
     """
     if dtype is None and out is None and not keepdims and initial is None and where is None:
-        v = _whole_float(a, axis)
-        if v is not None:
-            r = direct(P.reduce_sum_p, v, axes=_ALL_AXES[v.ndim])
-            if r is not None:
-                return r
+        if _whole_float(a, axis):
+            f = _SHORT.get((P.reduce_sum_p, a.ndim)) or host_binder(
+                _SHORT, (P.reduce_sum_p, a.ndim), P.reduce_sum_p, 1, axes=_ALL_AXES[a.ndim])
+            if f:
+                try:
+                    return f(a)
+                except (ValueError, TypeError, IndexError):
+                    pass
     _check_out("sum", out)
     _check_where("sum", where)
     x = asarray(a)
@@ -299,11 +302,15 @@ def prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
 def _extremum(name: str, is_max: bool, a: Any, axis: Any, out: Any, keepdims: bool,
               initial: Any, where: Any) -> Any:
     if out is None and not keepdims and initial is None and where is None:
-        v = _whole_float(a, axis)
-        if v is not None:
-            r = direct(P.reduce_max_p if is_max else P.reduce_min_p, v, axes=_ALL_AXES[v.ndim])
-            if r is not None:
-                return r
+        if _whole_float(a, axis):
+            p = P.reduce_max_p if is_max else P.reduce_min_p
+            f = _SHORT.get((p, a.ndim)) or host_binder(_SHORT, (p, a.ndim), p, 1,
+                                                       axes=_ALL_AXES[a.ndim])
+            if f:
+                try:
+                    return f(a)
+                except (ValueError, TypeError, IndexError):
+                    pass
     _check_out(name, out)
     _check_where(name, where)
     x = asarray(a)
@@ -363,11 +370,15 @@ def amin(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False,
 
 def _argreduce(name: str, p: P.Primitive, a: Any, axis: Any, out: Any, keepdims: bool) -> Any:
     if out is None and not keepdims:
-        v = host_value(a)
-        if v is not None and v.ndim == 1 and v.size and (axis is None or axis == 0):
-            r = direct(p, v, axis=0, index_dtype=_INTP)
-            if r is not None:
-                return r
+        if is_host(a) and a.ndim == 1 and a.size and (axis is None or axis == 0):
+            idx = dtypes.canonical(_INTP)   # (int32 in 32-bit mode)
+            f = _SHORT.get((p, idx)) or host_binder(_SHORT, (p, idx), p, 1, axis=0,
+                                                    index_dtype=idx)
+            if f:
+                try:
+                    return f(a)
+                except (ValueError, TypeError, IndexError):
+                    pass
     _check_out(name, out)
     x = asarray(a)
     shape = tuple(x.shape)
@@ -474,11 +485,13 @@ def count_nonzero(a: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
 
 def _cumulative(name: str, p: P.Primitive, a: Any, axis: Any, dtype: Any, out: Any) -> Any:
     if dtype is None and out is None and (axis is None or axis == 0):
-        v = host_value(a)
-        if v is not None and v.ndim == 1 and v.dtype.kind == "f":
-            r = direct(p, v, axis=0, reverse=False)
-            if r is not None:
-                return r
+        if is_host(a) and a.ndim == 1 and a.dtype.kind == "f":
+            f = _SHORT.get(p) or host_binder(_SHORT, p, p, 1, axis=0, reverse=False)
+            if f:
+                try:
+                    return f(a)
+                except (ValueError, TypeError, IndexError):
+                    pass
     _check_out(name, out)
     x = asarray(a)
     if axis is None or x.ndim == 0:
@@ -565,11 +578,15 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
     Array([2. , 3.5], dtype=float64)
     """
     if dtype is None and out is None and not keepdims and where is None:
-        v = _whole_float(a, axis)
-        if v is not None:
-            s = direct(P.reduce_sum_p, v, axes=_ALL_AXES[v.ndim])
-            if s is not None:
-                return direct(P.div_p, s._value, v.dtype.type(v.size))
+        if _whole_float(a, axis):
+            f = _SHORT.get((P.reduce_sum_p, a.ndim)) or host_binder(
+                _SHORT, (P.reduce_sum_p, a.ndim), P.reduce_sum_p, 1, axes=_ALL_AXES[a.ndim])
+            d = _SHORT.get(P.div_p) or host_binder(_SHORT, P.div_p, P.div_p, 2)
+            if f and d:
+                try:
+                    return d(f(a), a.dtype.type(a.size))
+                except (ValueError, TypeError, IndexError):
+                    pass
     _check_out("mean", out)
     _check_where("mean", where)
     x = asarray(a)

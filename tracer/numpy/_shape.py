@@ -34,7 +34,7 @@ from tracer import dtypes
 from tracer import primitives as P
 from tracer.errors import ConcretizationError, DataDependentShapeError, UnsupportedError
 from tracer.ir import user_location
-from tracer.numpy._core import (asarray, broadcast_to_raw, convert, direct, host_value,
+from tracer.numpy._core import (asarray, broadcast_to_raw, convert, host_binder, is_host,
                                 normalize_axes, normalize_axis, reshape_raw)
 from tracer.tracing import Tracer, bind
 
@@ -226,11 +226,17 @@ def reshape(a: Any, /, shape: Any, order: str = "C", *, copy: bool | None = None
     (2, 3)
     """
     if type(shape) is tuple and order == "C":
-        v = host_value(a)
-        if v is not None:   # the eager shortcut; NumPy resolves -1 as the general path does
-            r = direct(P.reshape_p, v, new_sizes=shape)
-            if r is not None:
-                return r
+        if is_host(a):   # the eager shortcut; NumPy resolves -1 as the general path does
+            f = _RESHAPE_SHORT.get(shape)
+            if f is None:
+                if len(_RESHAPE_SHORT) > 512:
+                    _RESHAPE_SHORT.clear()
+                f = host_binder(_RESHAPE_SHORT, shape, P.reshape_p, 1, new_sizes=shape)
+            if f:
+                try:
+                    return f(a)
+                except (ValueError, TypeError, IndexError):
+                    pass
     x = asarray(a)
     if order == "C" and type(shape) is tuple and all(type(d) is int and d >= 0
                                                      for d in shape):
@@ -502,6 +508,10 @@ def atleast_3d(*arys: Any) -> Any:
 # Joining
 
 
+_CONCAT_SHORT: dict = {}   # the eager backend's binders of concatenate's shortcut
+_RESHAPE_SHORT: dict = {}   # ... and of reshape's, by shape (bounded)
+
+
 def concatenate(arrays: Any, /, axis: int | None = 0, out: Any = None, *, dtype: Any = None,
                 casting: str = "same_kind") -> Any:
     """Like ``numpy.concatenate``; the result dtype is ``result_type`` of the operands.
@@ -513,18 +523,18 @@ def concatenate(arrays: Any, /, axis: int | None = 0, out: Any = None, *, dtype:
     if out is None and dtype is None and type(axis) is int and type(arrays) in (list, tuple):
         # the eager shortcut: host arrays of one dtype (other ranks or shapes: the impl
         # raises, and the general path below explains it)
-        v0 = host_value(arrays[0]) if len(arrays) > 1 else None
-        if v0 is not None and v0.ndim and -v0.ndim <= axis < v0.ndim:
-            A, d0 = type(arrays[0]), v0.dtype
-            vs = []
-            for x in arrays:
-                if type(x) is not A or x._value.dtype is not d0:
-                    break
-                vs.append(x._value)
-            else:
-                r = direct(P.concatenate_p, *vs, dimension=axis % v0.ndim)
-                if r is not None:
-                    return r
+        a0 = arrays[0] if len(arrays) > 1 else None
+        if a0 is not None and is_host(a0) and a0.ndim and -a0.ndim <= axis < a0.ndim:
+            A, d0 = type(a0), a0.dtype
+            if all(type(x) is A and x.dtype == d0 for x in arrays):
+                key = (len(arrays), axis % a0.ndim)
+                f = _CONCAT_SHORT.get(key) or host_binder(
+                    _CONCAT_SHORT, key, P.concatenate_p, key[0], dimension=key[1])
+                if f:
+                    try:
+                        return f(*arrays)
+                    except (ValueError, TypeError, IndexError):
+                        pass
     _no_out(out, "concatenate")
     xs = [asarray(x) for x in _as_list(arrays, "concatenate")]
     if not xs:

@@ -7,6 +7,7 @@ from typing import Any, Callable, TypeVar
 import numpy as np
 
 from tracer import dtypes
+from tracer import tracing as _tracing
 from tracer.errors import UnsupportedError
 from tracer.ir import user_location
 from tracer.numpy._core import asarray
@@ -58,18 +59,21 @@ def custom_jvp(fun: Callable[..., Any], jvp: Callable[..., Any],
                nondiff_argnums: tuple[int, ...] = ()) -> Callable[..., Any]:
     """``fun`` with ``jvp`` as its derivative rule (``transforms.custom_jvp``'s semantics).
 
-    ``transforms`` is imported on the first call, not when ``tracer.scipy`` is
-    imported: ``tracer`` has no module-level import of ``transforms`` (DESIGN.md
-    section 2); by the time a function runs, the eager backend is loaded anyway.
-    Where a JAX function has a custom JVP (``xlogy``, ``logit``, ``log_ndtr``...)
-    this gives the same derivatives at the special points (``xlogy'(0, 0)``).
+    ``tracer`` never imports ``transforms`` (DESIGN.md section 2): the rule is attached
+    on the first call after ``transforms`` has registered ``custom_jvp`` with the
+    tracer (``tracing.set_custom_jvp_maker``, when it loads); before that nothing can
+    differentiate, and the plain definition runs.  Where a JAX function has a custom
+    JVP (``xlogy``, ``logit``, ``log_ndtr``...) this gives the same derivatives at the
+    special points (``xlogy'(0, 0)``).
     """
     built: list[Callable[..., Any]] = []
 
     @functools.wraps(fun)
     def call(*args: Any) -> Any:
         if not built:
-            from transforms.custom import custom_jvp as make
+            make = _tracing.custom_jvp_maker()
+            if make is None:
+                return fun(*args)
             f = make(fun, nondiff_argnums=nondiff_argnums)
             f.defjvp(jvp)
             built.append(f)
