@@ -125,10 +125,6 @@ for _p, _f in _BINARY.items():
     impls[_p] = _ew(_f)
 
 
-def _bool_add(x: Any, y: Any) -> np.ndarray:
-    return np.asarray(np.add(x, y))
-
-
 def _div(x: Any, y: Any) -> np.ndarray:
     if type(x) is np.ndarray and x.dtype.kind == "f":
         return np.true_divide(x, y)

@@ -14,7 +14,7 @@ import os
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -194,10 +194,6 @@ def is_internal_file(filename: str) -> bool:
             os.sep + "contextlib.py" in filename) or (os.sep + "functools.py" in filename)
         _internal_cache[filename] = r
     return r
-
-
-def _is_tracer_file(filename: str) -> bool:
-    return is_internal_file(filename)
 
 
 _source_cache: dict = {}
@@ -584,10 +580,3 @@ def typecheck(graph: Graph | ClosedGraph) -> None:
             bind(v, where)
     for a in graph.outvars:
         read(a, "outvars")
-
-
-def graph_vars(graph: Graph) -> Iterable[Var]:
-    yield from graph.constvars
-    yield from graph.invars
-    for e in graph.eqns:
-        yield from e.outputs

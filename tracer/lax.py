@@ -74,11 +74,12 @@ from jax import tree_util
 from tracer import dtypes
 from tracer import primitives as P
 from tracer.errors import ConcretizationError, ShapeError
-from tracer.ir import (ClosedGraph, Equation, Graph, Literal, Params, ShapedArray, Var,
+from tracer.graphs import lead_invars, trace_to_graph
+from tracer.ir import (Equation, Graph, Literal, Params, ShapedArray, Var,
                        user_location, user_source)
 from tracer.primitives import (GatherDimensionNumbers, Precision, ScatterDimensionNumbers,
                                canonicalize_precision)
-from tracer.tracing import Tracer, bind, new_recorder
+from tracer.tracing import Tracer, bind
 
 Array = Any
 ArrayLike = Any
@@ -1598,44 +1599,6 @@ def stop_gradient(x: Any) -> Any:
 # Structured control flow
 
 
-class _Traced(NamedTuple):
-    """A body traced into a graph whose constvars are its closed-over values."""
-
-    graph: Graph
-    consts: list
-    out_tree: Any
-
-
-def _trace_to_graph(fun: Callable, in_avals_tree: tuple, what: str | None = None) -> _Traced:
-    """Trace ``fun(*args)`` once, abstractly, on args with avals ``in_avals_tree``.
-
-    ``in_avals_tree`` is a tuple (the positional arguments) of pytrees with
-    ``ShapedArray`` leaves.  Values the body closes over (concrete arrays, or
-    tracers of enclosing recorders) become constvars, with the values in
-    ``consts``.
-    """
-    leaves, in_tree = tree_util.tree_flatten(in_avals_tree)
-    with new_recorder(forwarding=False) as rec:
-        args = tree_util.tree_unflatten(in_tree, [rec.new_arg(a) for a in leaves])
-        out = fun(*args)
-        out_leaves, out_tree = tree_util.tree_flatten(out)
-        for o in out_leaves:
-            if not (type(o) is Tracer or type(o) in _PY_SCALARS
-                    or isinstance(o, (np.ndarray, np.generic)) or hasattr(o, "aval")):
-                name = what or getattr(fun, "__name__", "a control-flow body")
-                raise TypeError(
-                    f"{name} returned a {type(o).__name__}, which is not an array; "
-                    f"control-flow bodies must return arrays (or pytrees of arrays) "
-                    f"(at {user_location()})")
-        cg = rec.to_graph(out_leaves)
-    return _Traced(cg.graph, list(cg.consts), out_tree)
-
-
-def _lead(graph: Graph, lead: Sequence[Var]) -> ClosedGraph:
-    """The graph with ``lead`` (its former constvars) as leading invars, closed, no consts."""
-    return ClosedGraph(Graph(tuple(lead) + graph.invars, graph.eqns, graph.outvars), ())
-
-
 def _cast_outvars(graph: Graph, targets: Sequence[np.dtype | None]) -> Graph:
     """Append converts so that output ``k`` has dtype ``targets[k]`` (None: unchanged)."""
     if all(t is None for t in targets):
@@ -1692,7 +1655,7 @@ def _bind_cond(index: Any, funs: Sequence[Callable], names: Sequence[str],
     leaves, tree = tree_util.tree_flatten(operands)
     in_avals = _operand_avals(leaves, f"{api} operand")
     args = tree_util.tree_unflatten(tree, in_avals)
-    traced = [_trace_to_graph(f, args, f"{api}: {name}") for f, name in zip(funs, names)]
+    traced = [trace_to_graph(f, args, f"{api}: {name}") for f, name in zip(funs, names)]
     out_tree = traced[0].out_tree
     for name, t in zip(names, traced):
         if t.out_tree != out_tree:
@@ -1728,7 +1691,7 @@ def _bind_cond(index: Any, funs: Sequence[Callable], names: Sequence[str],
         g = _cast_outvars(t.graph, cast)
         mine = {id(c): v for c, v in zip(t.consts, g.constvars)}
         lead = [mine[id(c)] if id(c) in mine else Var(a) for c, a in zip(union, union_avals)]
-        branches.append(_lead(g, lead))
+        branches.append(lead_invars(g, lead))
     results = bind(P.cond_p, index, *union, *leaves, branches=tuple(branches))
     return tree_util.tree_unflatten(out_tree, results)
 
@@ -1874,7 +1837,7 @@ def _trace_loop_body(fun: Callable, carry_tree: Any, carry_avals: list[ShapedArr
 
     for _ in range(4):
         carry_in = tree_util.tree_unflatten(carry_tree, carry_avals)
-        traced = _trace_to_graph(body, (carry_in,) + extra, f"{api}: {fname}")
+        traced = trace_to_graph(body, (carry_in,) + extra, f"{api}: {fname}")
         n = len(carry_avals)
         out_avals = [v.aval for v in traced.graph.outvars[:n]]
         new_avals, casts, changed = _unify_carry(carry_avals, out_avals, paths, api, fname)
@@ -1906,15 +1869,15 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any, *,
     paths = _paths(init_val)
     bgraph, bconsts, avals, _ = _trace_loop_body(
         body_fun, tree, avals, (), paths, "lax.while_loop", "body_fun", False)
-    ctraced = _trace_to_graph(cond_fun, (tree_util.tree_unflatten(tree, avals),),
-                              "lax.while_loop: cond_fun")
+    ctraced = trace_to_graph(cond_fun, (tree_util.tree_unflatten(tree, avals),),
+                             "lax.while_loop: cond_fun")
     couts = [v.aval for v in ctraced.graph.outvars]
     if len(couts) != 1 or couts[0].shape != () or couts[0].dtype != dtypes.bool_:
         raise ShapeError(f"lax.while_loop: cond_fun must return a boolean scalar, got "
                          f"{_fmt(couts)} (at {user_location()})")
     init = [_cast_value(x, a) for x, a in zip(leaves, avals)]
-    cgraph = _lead(ctraced.graph, ctraced.graph.constvars)
-    bclosed = _lead(bgraph, bgraph.constvars)
+    cgraph = lead_invars(ctraced.graph, ctraced.graph.constvars)
+    bclosed = lead_invars(bgraph, bgraph.constvars)
     extra: dict[str, int] = {}
     if max_iterations is not None:
         if isinstance(max_iterations, bool) or not isinstance(max_iterations,
@@ -1978,7 +1941,7 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
     graph, consts, c_avals, y_tree = _trace_loop_body(
         f, c_tree, c_avals, (x_slice,), _paths(init), "lax.scan", "f", True)
     carry = [_cast_value(x, a) for x, a in zip(c_leaves, c_avals)]
-    outs = bind(P.scan_p, *consts, *carry, *x_leaves, graph=_lead(graph, graph.constvars),
+    outs = bind(P.scan_p, *consts, *carry, *x_leaves, graph=lead_invars(graph, graph.constvars),
                 num_consts=len(consts), num_carry=len(carry), length=length,
                 reverse=bool(reverse), unroll=unroll)
     n = len(carry)

@@ -44,6 +44,11 @@ __all__ = [
     "hard_swish", "glu", "softmax", "log_softmax", "logsumexp", "one_hot", "standardize",
 ]
 
+
+def __dir__() -> list[str]:
+    """``dir(nn)`` (tab completion) lists the functions only, not this module's imports."""
+    return sorted(__all__)
+
 Axis = int | Sequence[int] | None
 
 

@@ -719,16 +719,14 @@ def eval_graph(closed: ClosedGraph | Graph, *args: Any,
     return [read(a) for a in graph.outvars]
 
 
-def is_tracer(x: Any) -> bool:
-    return type(x) is Tracer
-
-
 def record_forward(fun: Callable, *args: Any, **kwargs: Any) -> tuple[Any, ClosedGraph]:
     """Run ``fun`` under a *forwarding* recorder: ``(outputs, graph of this call)``.
 
     Every op is recorded and also bound in the enclosing context, so tracers
     carry values and Python control flow on them works; the graph is the
-    dynamic (define-by-run) graph of this call.  Autodiff builds on this.
+    dynamic (define-by-run) graph of this call.  (Autodiff opens its forwarding
+    recorder itself, ``transforms.jvp.record``; this is the tracer-level form, for
+    inspecting what a call records.)
 
     >>> import tracer.numpy as tnp
     >>> out, cg = record_forward(lambda x: tnp.sin(x) if x > 0 else tnp.cos(x), 1.0)

@@ -74,7 +74,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
 
         def f_dyn(*d: Any) -> Any:
             full = list(args)
-            for i, x in zip(nums_n, d):
+            for i, x in zip(nums_n, d, strict=True):
                 full[i] = x
             return fun(*full, **kwargs)
 
@@ -137,7 +137,7 @@ def _std_basis(avals: Sequence[Any]) -> list[Any]:
     dt = np.result_type(*[a.dtype for a in avals])
     eye = tnp.eye(n, dtype=dt)
     out, start = [], 0
-    for a, s in zip(avals, sizes):
+    for a, s in zip(avals, sizes, strict=True):
         block = eye[:, start:start + s]
         if block.dtype != a.dtype:
             block = tnp.astype(block, a.dtype)
@@ -163,7 +163,7 @@ def _split_axis(x: Any, axis: int, avals: Sequence[Any], other: tuple[int, ...],
             start += s
     import tracer.numpy as tnp
     return [tnp.reshape(b, (tuple(a.shape) + other) if front else (other + tuple(a.shape)))
-            for b, a in zip(blocks, avals)]
+            for b, a in zip(blocks, avals, strict=True)]
 
 
 def _zero_block(shape: tuple[int, ...], dtype: Any) -> Any:
@@ -198,7 +198,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
         def f_dyn(*d: Any) -> Any:
             full = list(args)
-            for i, x in zip(nums_n, d):
+            for i, x in zip(nums_n, d, strict=True):
                 full[i] = x
             return fun(*full, **kwargs)
 
@@ -219,17 +219,17 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
         def pull(*cts: Any) -> list[Any]:
             g = tree_util.tree_leaves(pullback(tree_util.tree_unflatten(out_tree, list(cts))))
-            return [c for c, act in zip(g, active) if act]
+            return [c for c, act in zip(g, active, strict=True) if act]
 
         # rows[i]: input leaf i's cotangents for every basis cotangent, shape (M,) + in
-        act_avals = [a for a, act in zip(in_avals, active) if act]
+        act_avals = [a for a, act in zip(in_avals, active, strict=True) if act]
         if m and act_avals:
             act_rows = iter(vmap(pull)(*_std_basis(out_avals)))
         else:
             act_rows = iter([_zero_block((m,) + tuple(a.shape), a.dtype) for a in act_avals])
         rows = [next(act_rows) if act else None for act in active]
         per_in_blocks = []   # [input leaf][output leaf] -> out.shape + in.shape
-        for r, a in zip(rows, in_avals):
+        for r, a in zip(rows, in_avals, strict=True):
             if r is None:    # integer input (allow_int): zeros of its dtype, as JAX
                 per_in_blocks.append([_zero_block(tuple(o.shape) + tuple(a.shape), a.dtype)
                                       for o in out_avals])
@@ -268,7 +268,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
         def f_dyn(*d: Any) -> Any:
             full = list(args)
-            for i, x in zip(nums_n, d):
+            for i, x in zip(nums_n, d, strict=True):
                 full[i] = x
             return fun(*full, **kwargs)
 
@@ -283,15 +283,15 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
         def push(*ts: Any) -> list[Any]:
             t_out = tree_util.tree_leaves(f_jvp(*tree_util.tree_unflatten(in_tree, list(ts))))
-            return [t for t, act in zip(t_out, active) if act]
+            return [t for t, act in zip(t_out, active, strict=True) if act]
 
-        act_avals = [a for a, act in zip(out_avals, active) if act]
+        act_avals = [a for a, act in zip(out_avals, active, strict=True) if act]
         if n and act_avals:   # cols[k]: output leaf k's tangents, shape out + (N,)
             act_cols = iter(vmap(push, out_axes=-1)(*_std_basis(in_avals)))
         else:
             act_cols = iter([_zero_block(tuple(a.shape) + (n,), a.dtype) for a in act_avals])
         per_out = []
-        for act, o in zip(active, out_avals):
+        for act, o in zip(active, out_avals, strict=True):
             if act:
                 blocks = _split_axis(next(act_cols), len(o.shape), in_avals, tuple(o.shape),
                                      False)

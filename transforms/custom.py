@@ -74,7 +74,8 @@ from jax import tree_util
 
 from tracer import primitives as P
 from tracer.ir import ShapedArray, aval_of_value
-from tracer.lax import _lead, _trace_to_graph, stop_gradient
+from tracer.graphs import lead_invars, trace_to_graph
+from tracer.lax import stop_gradient
 from tracer.tracing import (EAGER, Tracer, api_boundary, bind, current_context,
                             update_wrapper)
 
@@ -207,9 +208,9 @@ def _bind_custom(prim: P.Primitive, kind: str, fun: Callable, nondiff_argnums: t
     def flat_fun(*ops: Any) -> Any:
         return fun(*spec.args(ops))
 
-    traced = _trace_to_graph(flat_fun, tuple(_aval(x) for x in operands), f"{kind} function "
-                             f"{_name(fun)}")
-    call = _lead(traced.graph, traced.graph.constvars)
+    traced = trace_to_graph(flat_fun, tuple(_aval(x) for x in operands), f"{kind} function "
+                            f"{_name(fun)}")
+    call = lead_invars(traced.graph, traced.graph.constvars)
     spec = dataclasses.replace(spec, out_tree=traced.out_tree)
     outs = bind(prim, *traced.consts, *operands, call=call, num_consts=len(traced.consts),
                 spec=spec, **rule_params)
@@ -275,7 +276,7 @@ class custom_jvp:
         def jvp(primals: tuple, tangents: tuple) -> tuple:
             primal_out = self(*primals)
             acc = None
-            for f, t in zip(jvps, tangents):
+            for f, t in zip(jvps, tangents, strict=True):
                 if f is None:
                     continue
                 contrib = f(t, primal_out, *primals)

@@ -3,15 +3,22 @@
 The cached call path is the hot path (DESIGN.md section 10): flatten the
 arguments, build the key (tree structure, one ``(shape, dtype, weak_type)``
 per leaf, static argument values), look it up, ``device_put`` the inputs,
-execute, unflatten.  No tracing or lowering happens on a hit.
+execute, unflatten.  No tracing or lowering happens on a hit.  On a miss the
+function is traced and its graph handed to the runtime's one executable cache
+(``backends.xla.runtime.executable_for``), which compiles only a module it has
+not seen: a new function object with the same code (``jit(lambda ...)`` in a
+loop), or the same graph met by another path, traces again but reuses the
+executable.
 
 Decisions:
 
 * Python scalars are *weak*: ``f(1.0)`` then ``f(2.0)`` reuse one executable,
   ``f(np.float64(1.0))`` (a strong float64) compiles another, as in JAX.
-* Every compile is recorded in ``jitted.compile_log`` with its reasons
-  (which argument, by pytree path, changed shape / dtype / weak type / static
-  value, relative to the most recent compile); ``GRAPHJIT_LOG_COMPILES=1`` or
+* Every compile (a new signature: traced, then given an executable) is
+  recorded in ``jitted.compile_log`` with its reasons (which argument, by
+  pytree path, changed shape / dtype / weak type / static value, relative to
+  the most recent compile) and where the executable came from (XLA, the
+  disk cache, or the in-memory cache); ``GRAPHJIT_LOG_COMPILES=1`` or
   ``jit(..., log_compiles=True)`` logs one line per compile to the
   ``graphjit.jit`` logger; ``strict=True`` raises ``RecompileError`` instead
   of compiling a second signature.
@@ -23,10 +30,18 @@ Decisions:
   graph), vjp (the backward pass over the held graph, recomputing the
   forward values it needs, as ``checkpoint`` does), batching (a ``call`` of
   the batched graph); the NumPy backend evaluates the graph, XLA lowers it
-  to a ``func.call``.  Eagerly (e.g. the forward pass of ``grad(jit(f))``)
-  the ``call`` runs on the NumPy backend for now, not compiled.
-* Results are ``backends.Array`` values copied to the host with
-  ``np.asarray``; device-resident Arrays are a later step.
+  to a ``func.call``.  Eagerly (the forward and backward passes of an eager
+  ``grad(jit(f))``) a ``call`` with ``backend='xla'`` runs compiled
+  (``backends.xla.calls``, through the same executable cache); the graphs
+  are kept per signature (``_inline_cache``, and the memo of derived graphs
+  for the tangent, backward and batched ones), so a loop finds their
+  executables by identity and only executes.
+* Results are ``backends.Array`` values that stay on the device until read:
+  the call returns without waiting, an Array passed again reuses its device
+  buffer (no copy in a training loop), and ``np.asarray`` of a CPU result is
+  a zero-copy view.  On accelerators (or with
+  ``backends.set_eager_device_execution("xla")``) they are ``DeviceArray``s,
+  and eager ops on them run on their device.
 * ``donate_argnums`` (positional arguments, every leaf of each) lets the
   executable reuse those inputs' buffers for outputs of the same shape and
   dtype (``tf.aliasing_output`` on ``@main``'s arguments, as JAX emits); a
@@ -59,6 +74,7 @@ from tracer.ir import ClosedGraph, user_location
 from tracer import primitives as P
 from tracer.errors import KeyArrayError
 from tracer import tracing as _tracing
+from tracer.graphs import DERIVED, hoist_consts, memoized
 from tracer.ir import Graph
 from tracer.tracing import (EAGER, Tracer, _abstractify, bind, eval_graph,
                             make_graph, update_wrapper)
@@ -88,6 +104,10 @@ class CompileRecord:
     reasons: tuple[str, ...]
     signature: str
     seconds: float
+    #: where the executable came from: ``"compiled"`` (by XLA), ``"disk"`` (the
+    #: persistent cache), ``"memory"`` (an equal graph compiled before in this
+    #: process, by any path), ``"numpy"`` (``backend='numpy'``: none)
+    executable: str = "compiled"
 
 
 _buf_of = Array.__dict__["_buf"].__get__   # the slot itself (no ``__getattr__``)
@@ -154,8 +174,16 @@ class _Entry:
     run: Callable[[Sequence[Any]], list[Any]]
     out_tree: Any
     graph: ClosedGraph
-    executable: Any = None
-    text: str = ""
+    executable: Any = None   # backends.xla.runtime.Executable (None: backend='numpy')
+
+    @classmethod
+    def of(cls, exe: Any, cg: ClosedGraph, donated: Sequence[int], name: str) -> _Entry:
+        """The entry running ``exe`` (a ``runtime.Executable`` of ``cg``)."""
+        return cls(_donating(exe.runner(), donated, name), cg.out_tree, cg, exe)
+
+    @property
+    def text(self) -> str:
+        return "" if self.executable is None else self.executable.text
 
     def __call__(self, leaves: Sequence[Any]) -> Any:
         return tree_util.tree_unflatten(self.out_tree, self.run(leaves))
@@ -329,14 +357,12 @@ class Jitted:
         executable; graphs that captured an outer transform's tracers are not kept.
         """
         call = self._split(args, kwargs)
-        held = self._inline_cache.get(call.key)
-        if held is None:
+
+        def make() -> tuple:
             cg = make_graph(self.fun, call.nums, self.static_argnames)(*args, **kwargs)
-            g, consts = _hoist(cg)
-            held = (g, consts, cg.out_tree)
-            if not any(type(c) is Tracer for c in consts):
-                self._inline_cache[call.key] = held
-        g, consts, out_tree = held
+            return (*hoist_consts(cg), cg.out_tree)
+
+        g, consts, out_tree = memoized(self._inline_cache, call.key, make)
         outs = bind(P.call_p, *consts, *call.leaves, graph=g, name=self.__name__,
                     backend=self.backend, device=self.device)
         return tree_util.tree_unflatten(out_tree, outs)
@@ -353,13 +379,11 @@ class Jitted:
                         for o in eval_graph(cg, *leaves)]
             return _Entry(run_numpy, cg.out_tree, cg)
         from backends.xla import runtime
-        from backends.xla.lower import lower
-        text = lower(cg, name=_module_name(self.__name__), donated=donated)
-        hits = runtime.cache_stats()["disk_hits"]
-        exe = runtime.compile(text, self.device)
-        self.disk_cache_hits += runtime.cache_stats()["disk_hits"] - hits
-        run = _donating(runtime.array_runner(exe, cg, self.device), donated, self.__name__)
-        return _Entry(run, cg.out_tree, cg, exe, text)
+        exe = runtime.executable_for(cg, self.device, donated=donated,
+                                     name=_module_name(self.__name__))
+        if exe.origin == "disk":
+            self.disk_cache_hits += 1
+        return _Entry.of(exe, cg, donated, self.__name__)
 
     def _compile(self, call: _Call, args: tuple, kwargs: dict) -> _Entry:
         paths = self._paths(call)
@@ -375,10 +399,12 @@ class Jitted:
         sig = ", ".join(f"{p}: {_fmt_sig(s)}" for p, s in zip(paths, call.key[1]))
         if call.statics:
             sig += "".join(f", static {self._name_of(w)}={v!r}" for w, v in call.statics)
-        self.compile_log.append(CompileRecord(tuple(reasons), sig, dt))
+        origin = entry.executable.origin if entry.executable is not None else "numpy"
+        self.compile_log.append(CompileRecord(tuple(reasons), sig, dt, origin))
         if self.log_compiles:
-            logger.warning("graphjit.jit: compiled %s (compile #%d, %.3fs) because %s",
-                           self.__name__, self.num_compiles, dt, "; ".join(reasons))
+            logger.warning("graphjit.jit: compiled %s (compile #%d, %.3fs, executable: %s) "
+                           "because %s", self.__name__, self.num_compiles, dt, origin,
+                           "; ".join(reasons))
         self._cache[call.key] = entry
         self._last_key, self._last_paths = call.key, paths
         return entry
@@ -455,7 +481,9 @@ class Jitted:
         return self.trace(*args, **kwargs).lower()
 
     def clear_cache(self) -> None:
-        """Forget the compiled executables, of both dtype modes (the compile log stays)."""
+        """Forget this function's traces and entries, of both dtype modes (the compile
+        log stays); a later call traces again, and finds the executable in the runtime's
+        cache unless that evicted it (``backends.xla.runtime.clear_executable_cache``)."""
         for cache, flat, inline, _ in self._mode_caches.values():
             cache.clear()
             flat.clear()
@@ -498,12 +526,12 @@ class Lowered:
         return self.text
 
     def compile(self) -> Compiled:
+        """The executable (from the runtime's cache when an equal module was compiled)."""
         from backends.xla import runtime
-        exe = runtime.compile(self.text, self.jitted.device)
-        run = _donating(runtime.array_runner(exe, self.graph, self.jitted.device),
-                        self.jitted._donated_leaves(self._call), self.jitted.__name__)
-        entry = _Entry(run, self.graph.out_tree, self.graph, exe, self.text)
-        return Compiled(self.jitted, entry, self._call)
+        j = self.jitted
+        donated = j._donated_leaves(self._call)
+        exe = runtime.executable_for(self.graph, j.device, donated=donated, module=self.text)
+        return Compiled(j, _Entry.of(exe, self.graph, donated, j.__name__), self._call)
 
 
 @dataclass
@@ -532,17 +560,17 @@ class Compiled:
     def as_hlo_text(self) -> str:
         """XLA's optimized HLO."""
         from backends.xla import runtime
-        return runtime.hlo_text(self._entry.executable)
+        return runtime.hlo_text(self._entry.executable.loaded)
 
     def cost_analysis(self) -> dict[str, float]:
         """XLA's cost estimate (``flops``, ``transcendentals``, ``bytes accessed`` ...)."""
         from backends.xla import runtime
-        return runtime.cost_analysis(self._entry.executable)
+        return runtime.cost_analysis(self._entry.executable.loaded)
 
     def memory_analysis(self) -> Any:
         """XLA's memory statistics (argument, output, temp sizes in bytes)."""
         from backends.xla import runtime
-        return runtime.memory_analysis(self._entry.executable)
+        return runtime.memory_analysis(self._entry.executable.loaded)
 
 
 def _donating(run: Callable[[Sequence[Any]], list], donated: Sequence[int],
@@ -572,7 +600,8 @@ def set_compilation_cache_dir(path: str | os.PathLike | None) -> None:
 
 
 def compilation_cache_stats() -> dict[str, int]:
-    """This process's XLA ``compiles`` and persistent-cache ``disk_hits``/``disk_misses``."""
+    """This process's executable-cache counters (``backends.xla.runtime.cache_stats``):
+    ``lookups`` of new graphs, each a ``memory_hits``, ``disk_hits`` or XLA ``compiles``."""
     from backends.xla import runtime
     return runtime.cache_stats()
 
@@ -675,30 +704,10 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
 # The ``call`` primitive's rules (one module registers into every table, DESIGN.md 5).
 
 
-def _hoist(cg: ClosedGraph) -> tuple[ClosedGraph, list[Any]]:
-    """A const-free graph (constvars become leading invars) and the values to pass first."""
-    g = cg.graph
-    if not g.constvars:
-        return (cg if not cg.consts else ClosedGraph(g, ())), []
-    return (ClosedGraph(Graph(tuple(g.constvars) + tuple(g.invars), g.eqns, g.outvars), ()),
-            list(cg.consts))
-
-
-# Graphs derived from a held graph, kept per (graph, what they depend on) so that an
-# eager loop binds the same graph objects, whose executables backends.xla.calls keeps.
-_DERIVED: weakref.WeakKeyDictionary[ClosedGraph, dict] = weakref.WeakKeyDictionary()
-
-
 def _derived(graph: ClosedGraph, key: tuple, make: Callable[[], tuple]) -> tuple:
-    per = _DERIVED.get(graph)
-    if per is None:
-        per = _DERIVED[graph] = {}
-    got = per.get(key)
-    if got is None:
-        got = make()
-        if not any(type(c) is Tracer for c in got[1]):
-            per[key] = got
-    return got
+    """A graph derived from a held graph, kept per (graph, key) in the toolkit's memo, so
+    that an eager loop binds the same graph objects, whose executables are kept."""
+    return DERIVED.get(graph, key, make)
 
 
 def _call_jvp(primals: Sequence[Any], tangents: Sequence[Any], out: Sequence[Any], *,
@@ -707,10 +716,9 @@ def _call_jvp(primals: Sequence[Any], tangents: Sequence[Any], out: Sequence[Any
     # tangents of the live outputs only: forward mode of what feeds only dead ones
     # (a custom_vjp call whose primal the caller's gradient never reads) may not exist
     nonzeros = [t is not None for t in tangents]
-    tg, consts, out_nz = tangent_graph(graph, nonzeros, live_outputs)
-    g, more = _hoist(tg) if tg.graph.constvars else (tg, [])
-    t_outs = iter(bind(P.call_p, *more, *consts, *primals,
-                       *[t for t in tangents if t is not None], graph=g, name=f"jvp({name})",
+    tg, consts, out_nz = tangent_graph(graph, nonzeros, live_outputs)   # const-free
+    t_outs = iter(bind(P.call_p, *consts, *primals,
+                       *[t for t in tangents if t is not None], graph=tg, name=f"jvp({name})",
                        backend=backend, device=device))
     return [next(t_outs) if nz else None for nz in out_nz]
 
@@ -737,7 +745,7 @@ def _call_vjp(cts: Sequence[Any], primals: Sequence[Any], out: Sequence[Any],
             return [r for r in res if r is not None]
 
         avals = [*g.in_avals, *g.out_avals, *[a for a in ct_avals if a is not None]]
-        bg, consts = _hoist(make_graph(bwd)(*avals))
+        bg, consts = hoist_consts(make_graph(bwd)(*avals))
         # Only the inputs the backward graph reads are passed: no buffers moved for
         # nothing, and no false dependence of the backward call on forward outputs
         # (forward mode over it would otherwise ask for their tangents).
@@ -762,7 +770,7 @@ def _call_batch(axis_size: int, vals: Sequence[Any], dims: Sequence[int | None],
                 ) -> tuple[list[Any], list[int | None]]:
     def make() -> tuple:
         bg, out_dims = batch_graph(graph, list(dims), axis_size)
-        g, consts = _hoist(bg)
+        g, consts = hoist_consts(bg)
         return g, consts, tuple(out_dims)
 
     g, consts, out_dims = _derived(graph, ("vmap", tuple(dims), axis_size), make)

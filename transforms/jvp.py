@@ -25,10 +25,11 @@ from jax import tree_util
 
 from tracer import primitives as P
 from tracer.errors import MissingRuleError
-from tracer.ir import ClosedGraph, Graph, Literal
+from tracer.graphs import live_equations, walk
+from tracer.ir import ClosedGraph, Equation, Graph, Literal
 from tracer.tracing import (ClosedGraph as _CG, Recorder, Tracer, api_boundary, make_graph,
                             new_recorder)
-from transforms.util import add_any, aval, float0_zeros, is_float0, safe_zip, zeros
+from transforms.util import add_any, aval, float0_zeros, is_float0, zeros
 
 jvp_rules: dict[P.Primitive, Callable[..., Any]] = {}
 
@@ -41,7 +42,7 @@ def defjvp(prim: P.Primitive, *per_arg: Callable[..., Any] | None) -> None:
     summed over the arguments whose tangent is not zero (``None`` = no contribution)."""
     def rule(primals: Sequence[Any], tangents: Sequence[Any], out: Any, **params: Any) -> Any:
         acc = None
-        for f, t in zip(per_arg, tangents):
+        for f, t in zip(per_arg, tangents):   # (not strict: trailing operands may have no f)
             if t is not None and f is not None:
                 acc = add_any(acc, f(t, *primals, out=out, **params))
         return acc
@@ -60,7 +61,7 @@ def defjvp_linear(prim: P.Primitive) -> None:
     def rule(primals: Sequence[Any], tangents: Sequence[Any], out: Any, **params: Any) -> Any:
         if all(t is None for t in tangents):
             return None
-        ts = [zeros(aval(p)) if t is None else t for p, t in zip(primals, tangents)]
+        ts = [zeros(aval(p)) if t is None else t for p, t in zip(primals, tangents, strict=True)]
         return P_bind(prim, ts, params)
     jvp_rules[prim] = rule
 
@@ -95,57 +96,32 @@ def jvp_walk(graph: Graph, value_of: Callable[[Any], Any],
     only its ``fwd`` and ``bwd`` are differentiated). ``wanted`` (per output, default
     all) names the outputs whose tangents are asked for; the others come back None.
     """
-    live, needed = _live_equations(graph, wanted)
+    live, needed = live_equations(graph, wanted)
     t_env: dict[int, Any] = {}
-    for v, t in safe_zip(graph.invars, list(tangents_in)):
+    for v, t in zip(graph.invars, tangents_in, strict=True):
         if t is not None:
             t_env[id(v)] = t
-    from tracer import tracing
-    prev = tracing._source_override
-    try:
-        for e, is_live in safe_zip(graph.eqns, live):
-            if not is_live:
-                continue
-            ts = [None if type(a) is Literal else t_env.get(id(a)) for a in e.inputs]
-            if all(t is None for t in ts):
-                continue
-            rule = jvp_rules.get(e.prim)
-            if rule is None:
-                raise _missing(e.prim)
-            primals = [value_of(a) for a in e.inputs]
-            outs = [value_of(o) for o in e.outputs]
-            tracing._source_override = e.source.derived(e.id, "jvp")
-            if e.prim in live_output_rules:
-                t_out = rule(primals, ts, outs, **e.params,
-                             live_outputs=tuple(id(o) in needed for o in e.outputs))
-            else:
-                t_out = rule(primals, ts, outs if e.prim.multiple_results else outs[0],
-                             **e.params)
-            if not e.prim.multiple_results:
-                t_out = [t_out]
-            for o, t in safe_zip(e.outputs, t_out):
-                if t is not None:
-                    t_env[id(o)] = t
-    finally:
-        tracing._source_override = prev
-    return [None if type(a) is Literal or (wanted is not None and not w) else t_env.get(id(a))
-            for a, w in zip(graph.outvars, wanted or [True] * len(graph.outvars))]
 
+    def step(e: Equation, ts: list) -> Any:
+        rule = jvp_rules.get(e.prim)
+        if rule is None:
+            raise _missing(e.prim)
+        primals = [value_of(a) for a in e.inputs]
+        outs = [value_of(o) for o in e.outputs]
+        if e.prim in live_output_rules:
+            t_out = rule(primals, ts, outs, **e.params,
+                         live_outputs=tuple(id(o) in needed for o in e.outputs))
+        else:
+            t_out = rule(primals, ts, outs if e.prim.multiple_results else outs[0], **e.params)
+        return t_out if e.prim.multiple_results else [t_out]
 
-def _live_equations(graph: Graph, wanted: Sequence[bool] | None = None
-                    ) -> tuple[list[bool], set[int]]:
-    """Per equation, whether the (wanted) outputs depend on it, and the ids of the
-    variables they depend on (one backward sweep)."""
-    outs = graph.outvars if wanted is None else [
-        v for v, w in safe_zip(list(graph.outvars), list(wanted)) if w]
-    needed = {id(v) for v in outs if type(v) is not Literal}
-    live = [False] * len(graph.eqns)
-    for i in range(len(graph.eqns) - 1, -1, -1):
-        e = graph.eqns[i]
-        if any(id(o) in needed for o in e.outputs):
-            live[i] = True
-            needed.update(id(a) for a in e.inputs if type(a) is not Literal)
-    return live, needed
+    eqns = graph.eqns if all(live) else [
+        e for e, keep in zip(graph.eqns, live, strict=True) if keep]
+    walk(eqns, step, t_env, "jvp", skip_zeros=True)
+    if wanted is None:
+        return [None if type(a) is Literal else t_env.get(id(a)) for a in graph.outvars]
+    return [None if type(a) is Literal or not w else t_env.get(id(a))
+            for a, w in zip(graph.outvars, wanted, strict=True)]
 
 
 def record(fun: Callable, flat_args: Sequence[Any], in_tree: Any) -> tuple[Recorder, list,
@@ -168,7 +144,7 @@ def values_out(rec: Recorder, out_leaves: Sequence[Any]) -> list[Any]:
 
 def _check_tangents(primals: Sequence[Any], tangents: Sequence[Any]) -> list[Any]:
     out = []
-    for p, t in safe_zip(list(primals), list(tangents)):
+    for p, t in zip(primals, tangents, strict=True):
         pa = aval(p)
         if t is None or is_float0(t):
             out.append(None)
@@ -213,7 +189,7 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
                       rec.constvars)
     ts = jvp_walk(graph, rec.value_of, t_flat)
     primal_out = values_out(rec, outs)
-    ts = [_zero_tangent(p) if t is None else t for p, t in safe_zip(primal_out, ts)]
+    ts = [_zero_tangent(p) if t is None else t for p, t in zip(primal_out, ts, strict=True)]
     res = (tree_util.tree_unflatten(out_tree, primal_out),
            tree_util.tree_unflatten(out_tree, ts))
     if has_aux:
@@ -262,7 +238,7 @@ def linearize(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
             raise TypeError(f"linearize: tangents have structure {t_tree}, the primals "
                             f"{p_tree}")
         ts = jvp_walk(graph, rec.value_of, _check_tangents(p_flat, t_flat))
-        ts = [_zero_tangent(p) if t is None else t for p, t in safe_zip(primal_out, ts)]
+        ts = [_zero_tangent(p) if t is None else t for p, t in zip(primal_out, ts, strict=True)]
         return tree_util.tree_unflatten(out_tree, ts)
 
     res = (tree_util.tree_unflatten(out_tree, primal_out), f_jvp)
@@ -280,7 +256,7 @@ def jvp_graph(closed: ClosedGraph, nonzeros: Sequence[bool],
     """
     from tracer.tracing import eval_graph
     in_avals = closed.in_avals
-    nz_avals = [a for a, nz in safe_zip(in_avals, list(nonzeros)) if nz]
+    nz_avals = [a for a, nz in zip(in_avals, nonzeros, strict=True) if nz]
     which_out: list[bool] = []
 
     def f(*args: Any) -> list[Any]:

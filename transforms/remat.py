@@ -47,15 +47,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import types
-import weakref
 from typing import Any, Callable, Sequence
 
 from jax import tree_util
 
 from tracer import dtypes
 from tracer import primitives as P
+from tracer.graphs import DERIVED, dce, hoist_consts, lead_invars, trace_to_graph, walk
 from tracer.ir import ClosedGraph, Graph, Literal, ShapedArray, Var, aval_of_value
-from tracer.lax import _lead, _trace_to_graph
 from tracer.tracing import (EAGER, Tracer, api_boundary, bind, bind_params, current_context,
                             wraps)
 from transforms.custom import _is_array
@@ -164,8 +163,9 @@ def bind_checkpoint(closed: ClosedGraph, operands: Sequence[Any],
 
     >>> import tracer.numpy as tnp
     >>> from tracer import make_graph
-    >>> body = make_graph(lambda x: tnp.sin(tnp.sin(x)))(1.0)
-    >>> g = make_graph(lambda x: bind_checkpoint(body, [x], everything_saveable, True))(1.0)
+    >>> x = tnp.ones(3)
+    >>> body = make_graph(lambda x: tnp.sin(tnp.sin(x)))(x)
+    >>> g = make_graph(lambda x: bind_checkpoint(body, [x], everything_saveable, True))(x)
     >>> g.eqns[0].params["num_res"], len(g.eqns[0].outputs), len(g.graph.outvars)
     (1, 2, 1)
     """
@@ -199,26 +199,26 @@ def rematerialize(graph: Graph, primals: Sequence[Any], outs: Sequence[Any],
     >>> import numpy as np
     >>> import tracer.numpy as tnp
     >>> from tracer import make_graph
-    >>> g = make_graph(lambda x: tnp.sin(tnp.sin(x)))(1.0).graph
+    >>> g = make_graph(lambda x: tnp.sin(tnp.sin(x)))(np.float64(1.0)).graph
     >>> value_of = rematerialize(g, [np.float64(1.0)], [np.sin(np.sin(1.0))], [1.0], [True])
     >>> round(float(value_of(g.eqns[0].outputs[0])), 6)     # sin(1), recomputed
     0.841471
     """
-    from tracer import tracing
     env: dict[int, Any] = {}
-    for v, x in zip(graph.invars, primals):
+    for v, x in zip(graph.invars, primals, strict=True):
         env[id(v)] = x
-    for v, x in zip(graph.outvars, outs):
+    for v, x in zip(graph.outvars, outs, strict=True):
         if type(v) is Var:
             env.setdefault(id(v), x)
     # Equations the backward pass fires: active ones that reach a nonzero cotangent.
-    active = {id(v) for v, n in zip(graph.invars, needs) if n and _inexact(v)}
+    active = {id(v) for v, n in zip(graph.invars, needs, strict=True) if n and _inexact(v)}
     live = []
     for e in graph.eqns:
         if any(type(a) is Var and id(a) in active for a in e.inputs):
             live.append(e)
             active.update(id(o) for o in e.outputs if _inexact(o))
-    reach = {id(v) for v, c in zip(graph.outvars, cts) if c is not None and type(v) is Var}
+    reach = {id(v) for v, c in zip(graph.outvars, cts, strict=True)
+             if c is not None and type(v) is Var}
     needed: set[int] = set()
     for e in reversed(live):
         if any(id(o) in reach for o in e.outputs):
@@ -231,42 +231,24 @@ def rematerialize(graph: Graph, primals: Sequence[Any], outs: Sequence[Any],
             todo.append(e)
             needed.update(id(a) for a in e.inputs if type(a) is Var)
 
+    def recompute(e: Any, vals: list) -> Any:
+        out = bind_params(e.prim, vals, e.params)
+        return out if e.prim.multiple_results else [out]
+
+    # known values stay (an output of the graph is not replaced by its recomputation)
+    walk(reversed(todo), recompute, env, "remat", literal=_literal_value, combine=_keep_first)
+
     def read(a: Any) -> Any:
         return a.val if type(a) is Literal else env[id(a)]
-
-    prev = tracing._source_override
-    try:
-        for e in reversed(todo):
-            tracing._source_override = e.source.derived(e.id, "remat")
-            vals = bind_params(e.prim, [read(a) for a in e.inputs], e.params)
-            if not e.prim.multiple_results:
-                vals = [vals]
-            for o, x in zip(e.outputs, vals):
-                env.setdefault(id(o), x)
-    finally:
-        tracing._source_override = prev
     return read
 
 
-def dce(graph: Graph) -> Graph:
-    """``graph`` without the equations no output depends on (all primitives are pure).
-
-    >>> import tracer.numpy as tnp
-    >>> from tracer import make_graph
-    >>> g = make_graph(lambda x: (tnp.cos(x), tnp.sin(x))[1])(1.0).graph
-    >>> [e.prim.name for e in dce(g).eqns]
-    ['sin']
-    """
-    live = {id(v) for v in graph.outvars if type(v) is Var}
-    keep = []
-    for e in reversed(graph.eqns):
-        if any(id(o) in live for o in e.outputs):
-            keep.append(e)
-            live.update(id(a) for a in e.inputs if type(a) is Var)
-    return Graph(graph.invars, tuple(reversed(keep)), graph.outvars, graph.constvars)
+def _literal_value(a: Literal) -> Any:
+    return a.val
 
 
-_tangent_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+def _keep_first(old: Any, new: Any) -> Any:
+    return new if old is None else old
 
 
 def tangent_graph(closed: ClosedGraph, nonzeros: Sequence[bool],
@@ -275,33 +257,32 @@ def tangent_graph(closed: ClosedGraph, nonzeros: Sequence[bool],
     """The const-free graph ``(*consts, *primals, *nonzero tangents) -> nonzero out tangents``.
 
     Returns the graph, the ``consts`` to pass first, and which output
-    tangents are nonzero (only ``wanted`` outputs get one, default all).  Cached
-    per (graph, nonzeros, wanted) when the consts are concrete (``jacfwd`` walks
-    the same equation once per input element).
+    tangents are nonzero (only ``wanted`` outputs get one, default all).  Kept in
+    the toolkit's memo of derived graphs per (graph, nonzeros, wanted) when the
+    consts are concrete (``jacfwd`` walks the same equation once per input element).
 
+    >>> import numpy as np
     >>> import tracer.numpy as tnp
     >>> from tracer import make_graph
-    >>> body = make_graph(lambda x: tnp.sin(x))(1.0)
+    >>> body = make_graph(lambda x: tnp.sin(x))(np.ones(3))
     >>> tg, consts, out_nz = tangent_graph(body, [True])
     >>> [e.prim.name for e in tg.eqns], consts, out_nz
     (['cos', 'mul'], [], [True])
     """
-    from transforms.jvp import jvp_graph
     nz = tuple(bool(n) for n in nonzeros)
     want = None if wanted is None or all(wanted) else tuple(bool(w) for w in wanted)
-    key = (nz, want)
-    per = _tangent_cache.get(closed)
-    if per is not None and key in per:
-        return per[key]
-    jg, out_nz = jvp_graph(closed, nz, want)
-    g = jg.graph
-    n = len(closed.out_avals)
-    tg = dce(Graph(g.invars, g.eqns, tuple(g.outvars)[n:], g.constvars))
-    res = (ClosedGraph(Graph(tuple(g.constvars) + tuple(tg.invars), tg.eqns, tg.outvars), ()),
-           list(jg.consts), list(out_nz))
-    if not any(type(c) is Tracer for c in jg.consts):
-        _tangent_cache.setdefault(closed, {})[key] = res
-    return res
+
+    def make() -> tuple[ClosedGraph, list[Any], list[bool]]:
+        from transforms.jvp import jvp_graph
+        jg, out_nz = jvp_graph(closed, nz, want)
+        g = jg.graph
+        n = len(closed.out_avals)
+        tg = dce(ClosedGraph(Graph(g.invars, g.eqns, tuple(g.outvars)[n:], g.constvars),
+                             jg.consts))
+        hoisted, consts = hoist_consts(tg)
+        return hoisted, consts, list(out_nz)
+
+    return DERIVED.get(closed, ("jvp", nz, want), make)
 
 
 # -- the user-facing wrapper --------------------------------------------------------
@@ -366,9 +347,9 @@ def checkpoint(fun: Callable | None = None, *, prevent_cse: bool = True,
             full = [args[i] if i in nums else next(it) for i in range(len(args))]
             return fun(*full, **kw)
 
-        traced = _trace_to_graph(flat_fun, tuple(_operand_aval(x) for x in leaves),
-                                 f"checkpoint function {name}")
-        closed = _lead(traced.graph, traced.graph.constvars)
+        traced = trace_to_graph(flat_fun, tuple(_operand_aval(x) for x in leaves),
+                                f"checkpoint function {name}")
+        closed = lead_invars(traced.graph, traced.graph.constvars)
         outs = bind_checkpoint(closed, [*traced.consts, *leaves], pol, prevent_cse)
         return tree_util.tree_unflatten(traced.out_tree, outs)
 

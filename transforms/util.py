@@ -1,7 +1,12 @@
-"""Small helpers shared by the transforms: length-checked zips, zeros, un-broadcasting."""
+"""Small helpers shared by the transforms: avals, zeros, sums of (co)tangents,
+un-broadcasting.
+
+Length-checked zips are the builtin ``zip(..., strict=True)`` (graph plumbing lives in
+``tracer.graphs``).
+"""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -9,19 +14,6 @@ from tracer import dtypes
 from tracer import primitives as P
 from tracer.ir import ShapedArray, host_array
 from tracer.tracing import bind
-
-
-def safe_zip(*seqs: Sequence[Any]) -> list[tuple]:
-    """``zip`` that refuses sequences of different lengths (the classic silent bug)."""
-    n = len(seqs[0])
-    for s in seqs[1:]:
-        if len(s) != n:
-            raise ValueError(f"safe_zip: lengths {[len(s) for s in seqs]} differ")
-    return list(zip(*seqs))
-
-
-def safe_map(f: Callable[..., Any], *seqs: Sequence[Any]) -> list[Any]:
-    return [f(*args) for args in safe_zip(*seqs)]
 
 
 def aval(x: Any) -> ShapedArray:
@@ -73,10 +65,6 @@ def unbroadcast(ct: Any, shape: Sequence[int]) -> Any:
     return out
 
 
-def is_differentiable(a: ShapedArray) -> bool:
-    return dtypes.is_inexact(a.dtype)
-
-
 def float0_zeros(a: ShapedArray) -> np.ndarray:
     """JAX's float0 zeros: the cotangent/tangent type of integer and bool inputs."""
     from jax import dtypes as jdt
@@ -89,7 +77,3 @@ def is_float0(x: Any) -> bool:
         return False
     from jax import dtypes as jdt
     return np.dtype(dt) == jdt.float0
-
-
-def first(it: Iterable[Any]) -> Any:
-    return next(iter(it))

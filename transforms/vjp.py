@@ -34,11 +34,12 @@ from jax import tree_util
 from tracer import dtypes
 from tracer import primitives as P
 from tracer.errors import MissingRuleError
-from tracer.ir import ClosedGraph, Graph, Literal, user_location
+from tracer.graphs import walk
+from tracer.ir import ClosedGraph, Equation, Graph, Literal, user_location
 from tracer.tracing import ClosedGraph as _CG
 from tracer.tracing import Recorder, Tracer, api_boundary, make_graph
 from transforms.jvp import record, values_out
-from transforms.util import add_any, aval, float0_zeros, is_float0, safe_zip, zeros
+from transforms.util import add_any, aval, float0_zeros, is_float0, zeros
 
 vjp_rules: dict[P.Primitive, Callable[..., Any]] = {}
 
@@ -50,6 +51,7 @@ def defvjp(prim: P.Primitive, *per_arg: Callable[..., Any] | None) -> None:
              **params: Any) -> list[Any]:
         if ct is None:
             return [None] * len(primals)
+        # (not strict: trailing operands may have no f; they get None)
         return [f(ct, *primals, out=out, **params) if need and f is not None else None
                 for f, need in zip(per_arg, needs)] + [None] * (len(primals) - len(per_arg))
     vjp_rules[prim] = rule
@@ -76,8 +78,8 @@ def backward_pass(graph: Graph, value_of: Callable[[Any], Any], cts_out: Sequenc
                   active_in: Sequence[bool] | None = None) -> list[Any]:
     """Cotangents of ``graph``'s inputs (None = zero) given its outputs' cotangents."""
     active: set[int] = set()
-    for v, act in safe_zip(graph.invars, list(active_in) if active_in is not None
-                           else [True] * len(graph.invars)):
+    for v, act in zip(graph.invars, list(active_in) if active_in is not None
+                      else [True] * len(graph.invars), strict=True):
         if act and _inexact(v):
             active.add(id(v))
     live = []
@@ -88,35 +90,26 @@ def backward_pass(graph: Graph, value_of: Callable[[Any], Any], cts_out: Sequenc
                 if _inexact(o):
                     active.add(id(o))
     ct_env: dict[int, Any] = {}
-    for v, ct in safe_zip(graph.outvars, list(cts_out)):
+    for v, ct in zip(graph.outvars, cts_out, strict=True):
         if ct is not None and type(v) is not Literal and id(v) in active:
             ct_env[id(v)] = add_any(ct_env.get(id(v)), ct)
-    from tracer import tracing
-    prev = tracing._source_override
-    try:
-        for e in reversed(live):
-            multi = e.prim.multiple_results
-            if multi:
-                cts = [ct_env.pop(id(o), None) for o in e.outputs]
-                if all(c is None for c in cts):
-                    continue
-            else:
-                cts = ct_env.pop(id(e.outputs[0]), None)
-                if cts is None:
-                    continue
-            rule = vjp_rules.get(e.prim)
-            if rule is None:
-                raise _missing(e.prim)
-            needs = [type(a) is not Literal and id(a) in active for a in e.inputs]
-            primals = [value_of(a) for a in e.inputs]
-            outs = [value_of(o) for o in e.outputs]
-            tracing._source_override = e.source.derived(e.id, "vjp")
-            in_cts = rule(cts, primals, outs if multi else outs[0], needs, **e.params)
-            for a, c, need in safe_zip(list(e.inputs), list(in_cts), needs):
-                if need and c is not None:
-                    ct_env[id(a)] = add_any(ct_env.get(id(a)), c)
-    finally:
-        tracing._source_override = prev
+
+    def step(e: Equation, cts: list) -> list:
+        rule = vjp_rules.get(e.prim)
+        if rule is None:
+            raise _missing(e.prim)
+        needs = [type(a) is not Literal and id(a) in active for a in e.inputs]
+        primals = [value_of(a) for a in e.inputs]
+        outs = [value_of(o) for o in e.outputs]
+        if e.prim.multiple_results:
+            in_cts = rule(cts, primals, outs, needs, **e.params)
+        else:
+            in_cts = rule(cts[0], primals, outs[0], needs, **e.params)
+        if all(needs):
+            return in_cts
+        return [c if need else None for c, need in zip(in_cts, needs, strict=True)]
+
+    walk(reversed(live), step, ct_env, "vjp", transpose=True, skip_zeros=True, combine=add_any)
     return [ct_env.get(id(v)) for v in graph.invars]
 
 
@@ -141,7 +134,7 @@ class _Pullback:
         if ct_tree != self.out_tree:
             raise TypeError(f"vjp pullback: cotangent structure {ct_tree} does not match "
                             f"the output structure {self.out_tree}")
-        for i, (c, a) in enumerate(safe_zip(ct_flat, self.out_avals)):
+        for i, (c, a) in enumerate(zip(ct_flat, self.out_avals, strict=True)):
             ca = aval(c)
             if ca.shape != a.shape:
                 raise ValueError(f"vjp pullback: cotangent of shape {ca.shape} for an "
@@ -157,7 +150,7 @@ class _Pullback:
                 ct_flat[i] = np.asarray(c, a.dtype)   # a Python scalar takes the output's
         cts = backward_pass(self.graph, self.rec.value_of, ct_flat)
         out = []
-        for p, c in safe_zip(self.p_flat, cts):
+        for p, c in zip(self.p_flat, cts, strict=True):
             a = aval(p).strip_weak()
             if not dtypes.is_inexact(a.dtype):
                 out.append(float0_zeros(a))
@@ -213,7 +206,7 @@ def vjp_graph(closed: ClosedGraph, active: Sequence[bool]) -> ClosedGraph:
                                      tree_util.tree_structure(tuple(prims)))
         res = backward_pass(graph, rec.value_of, cts, active)
         return [zeros(a.strip_weak()) if c is None else c
-                for a, c, act in safe_zip(in_avals, res, list(active)) if act]
+                for a, c, act in zip(in_avals, res, active, strict=True) if act]
 
     g = make_graph(f)(*in_avals, *out_avals)
     return _CG(g.graph, g.consts)

@@ -19,15 +19,14 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-import numpy as np
 from jax import tree_util
 
 from tracer import primitives as P
-from tracer import tracing as _tracing
 from tracer.errors import GraphjitError, MissingRuleError
-from tracer.ir import ClosedGraph, Graph, Literal, ShapedArray, user_location
-from tracer.tracing import Tracer, api_boundary, bind, make_graph, wraps
-from transforms.util import aval, safe_zip
+from tracer.graphs import walk
+from tracer.ir import ClosedGraph, Equation, Graph, Literal, ShapedArray, user_location
+from tracer.tracing import api_boundary, bind, make_graph, wraps
+from transforms.util import aval
 
 batch_rules: dict[P.Primitive, Callable[..., Any]] = {}
 
@@ -82,7 +81,7 @@ def defbroadcasting(prim: P.Primitive) -> None:
         # The common case first: batched operands all at axis 0 with one example rank,
         # unbatched ones no longer than it -- nothing moves, the output is batched at 0.
         rank = -1
-        for v, d in zip(vals, dims):
+        for v, d in zip(vals, dims, strict=True):
             if d is not None:
                 r = v.ndim - 1
                 if d != 0 or (rank >= 0 and r != rank):
@@ -90,17 +89,17 @@ def defbroadcasting(prim: P.Primitive) -> None:
                 rank = r
         else:
             if all(d is not None or getattr(v, "ndim", 0) <= rank
-                   for v, d in zip(vals, dims)):
+                   for v, d in zip(vals, dims, strict=True)):
                 return bind(prim, *vals, **params), 0
         shapes = [tuple(aval(v).shape) for v in vals]
         # per-example rank and tail of every operand (tail None: unbatched)
-        ranks = [len(s) - (d is not None) for s, d in zip(shapes, dims)]
-        tails = [None if d is None else r - d for r, d in zip(ranks, dims)]
+        ranks = [len(s) - (d is not None) for s, d in zip(shapes, dims, strict=True)]
+        tails = [None if d is None else r - d for r, d in zip(ranks, dims, strict=True)]
         out_rank = max(ranks)
 
         def cost(t: int) -> int:
             c = 0
-            for r, d, tl in zip(ranks, dims, tails):
+            for r, d, tl in zip(ranks, dims, tails, strict=True):
                 if tl is None:
                     c += r > t                       # reshape: a size-1 batch axis
                 elif tl != t:
@@ -111,7 +110,7 @@ def defbroadcasting(prim: P.Primitive) -> None:
         cands = sorted({t for t in tails if t is not None}, reverse=True)
         tail = min(cands, key=cost)
         new_vals = []
-        for v, s, r, d, tl in zip(vals, shapes, ranks, dims, tails):
+        for v, s, r, d, tl in zip(vals, shapes, ranks, dims, tails, strict=True):
             if tl == tail or (tl is None and r <= tail):
                 new_vals.append(v)
             elif tl is None:     # unbatched, reaching past the batch axis
@@ -147,7 +146,7 @@ def _flatten_axes(what: str, tree: Any, axes: Any) -> list[int | None]:
             f"{'arguments' if what == 'in_axes' else 'outputs'} "
             f"({tree_util.tree_structure(tree)}): {e} (at {user_location()})") from None
     out: list[int | None] = []
-    for a, sub in zip(ax_leaves, subtrees):
+    for a, sub in zip(ax_leaves, subtrees, strict=True):
         out.extend([a] * len(tree_util.tree_leaves(sub)))
     return out
 
@@ -169,43 +168,46 @@ def batch_walk(graph: Graph, consts: Sequence[Any], args: Sequence[Any],
                dims: Sequence[int | None], axis_size: int) -> tuple[list, list]:
     """Evaluate ``graph`` on batched ``args``: (outputs, their batch axes)."""
     env: dict[int, tuple[Any, int | None]] = {}
-    for v, c in safe_zip(list(graph.constvars), list(consts)):
+    for v, c in zip(graph.constvars, consts, strict=True):
         env[id(v)] = (c, None)
-    for v, x, d in safe_zip(list(graph.invars), list(args), list(dims)):
+    for v, x, d in zip(graph.invars, args, dims, strict=True):
         env[id(v)] = (x, d)
 
-    def read(a: Any) -> tuple[Any, int | None]:
-        if type(a) is Literal:
-            return a.val, None
-        return env[id(a)]
+    def step(e: Equation, ins: list) -> list:
+        vals, ds = zip(*ins) if ins else ((), ())
+        multi = e.prim.multiple_results
+        if ds.count(None) == len(ds):   # nothing batched: replayed unchanged
+            out = bind(e.prim, *vals, **e.params)
+            return [(o, None) for o in out] if multi else [(out, None)]
+        rule = batch_rules.get(e.prim)
+        if rule is None:
+            raise MissingRuleError(
+                f"vmap: no batching rule for primitive '{e.prim.name}' "
+                f"(transforms.vmap.batch_rules); it comes from {e.source}")
+        out, od = rule(axis_size, list(vals), list(ds), **e.params)
+        if not multi:
+            return [(out, od)]
+        if len(out) != len(e.outputs) or len(od) != len(out):
+            raise BatchingError(f"vmap: the rule of {e.prim.name} returned "
+                                f"{len(out)} outputs for {len(e.outputs)}")
+        return list(zip(out, od, strict=True))
 
-    prev = _tracing._source_override
-    try:
-        for e in graph.eqns:
-            vals, ds = zip(*[read(a) for a in e.inputs]) if e.inputs else ((), ())
-            if ds.count(None) == len(ds):
-                _tracing._source_override = e.source
-                out = bind(e.prim, *vals, **e.params)
-                outs = out if e.prim.multiple_results else [out]
-                out_dims = [None] * len(outs)
-            else:
-                rule = batch_rules.get(e.prim)
-                if rule is None:
-                    raise MissingRuleError(
-                        f"vmap: no batching rule for primitive '{e.prim.name}' "
-                        f"(transforms.vmap.batch_rules); it comes from {e.source}")
-                _tracing._source_override = e.source.derived(e.id, "vmap")
-                out, od = rule(axis_size, list(vals), list(ds), **e.params)
-                outs, out_dims = (out, od) if e.prim.multiple_results else ([out], [od])
-            if len(outs) != len(e.outputs) or len(out_dims) != len(outs):
-                raise BatchingError(f"vmap: the rule of {e.prim.name} returned "
-                                    f"{len(outs)} outputs for {len(e.outputs)}")
-            for v, x, d in zip(e.outputs, outs, out_dims):
-                env[id(v)] = (x, d)
-    finally:
-        _tracing._source_override = prev
-    res = [read(a) for a in graph.outvars]
+    walk(graph.eqns, step, env, _vmap_rule, literal=_unbatched_literal)
+    res = [_unbatched_literal(a) if type(a) is Literal else env[id(a)] for a in graph.outvars]
     return [r[0] for r in res], [r[1] for r in res]
+
+
+def _vmap_rule(ins: list) -> str | None:
+    """The rewrite an equation gets: "vmap" when an input is batched, else None (it is
+    replayed unchanged, keeping its own source)."""
+    for x in ins:
+        if x[1] is not None:
+            return "vmap"
+    return None
+
+
+def _unbatched_literal(a: Literal) -> tuple[Any, None]:
+    return a.val, None
 
 
 def batch_graph(closed: ClosedGraph, dims: Sequence[int | None], axis_size: int,
@@ -217,7 +219,7 @@ def batch_graph(closed: ClosedGraph, dims: Sequence[int | None], axis_size: int,
     the new graph and the output batch axes.
     """
     in_avals = []
-    for a, d in safe_zip(closed.in_avals, list(dims)):
+    for a, d in zip(closed.in_avals, dims, strict=True):
         if d is None:
             in_avals.append(a)
         else:
@@ -230,7 +232,7 @@ def batch_graph(closed: ClosedGraph, dims: Sequence[int | None], axis_size: int,
         outs, ods = batch_walk(closed.graph, closed.consts, args, dims, axis_size)
         res = []
         final_dims.clear()
-        for i, (o, d) in enumerate(zip(outs, ods)):
+        for i, (o, d) in enumerate(zip(outs, ods, strict=True)):
             want = out_dims[i] if out_dims is not None else (None if d is None else 0)
             if want is None:
                 if d is not None:
@@ -273,11 +275,11 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
         kw_leaves = tree_util.tree_leaves(kwargs)
         leaves, in_tree = tree_util.tree_flatten((args, kwargs))
         dims = arg_dims + [0] * len(kw_leaves)
-        dims = [_normalize(d, aval(x).ndim, "in_axes") for x, d in safe_zip(leaves, dims)]
-        sizes = {aval(x).shape[d] for x, d in zip(leaves, dims) if d is not None}
+        dims = [_normalize(d, aval(x).ndim, "in_axes") for x, d in zip(leaves, dims, strict=True)]
+        sizes = {aval(x).shape[d] for x, d in zip(leaves, dims, strict=True) if d is not None}
         if len(sizes) > 1:
-            desc = ", ".join(f"{aval(x).shape} (axis {d})" for x, d in zip(leaves, dims)
-                             if d is not None)
+            desc = ", ".join(f"{aval(x).shape} (axis {d})"
+                             for x, d in zip(leaves, dims, strict=True) if d is not None)
             raise BatchingError(f"vmap got inconsistent sizes for the mapped axis: {desc} "
                                 f"(at {user_location()})")
         if not sizes:
@@ -291,7 +293,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
                 raise BatchingError(f"vmap axis_size={axis_size} but the mapped axis has "
                                     f"size {size} (at {user_location()})")
         ex_avals = []
-        for x, d in zip(leaves, dims):
+        for x, d in zip(leaves, dims, strict=True):
             a = aval(x)
             if d is None:
                 ex_avals.append(a)
@@ -304,7 +306,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
         out_tree_val = tree_util.tree_unflatten(closed.out_tree, outs)
         o_axes = _flatten_axes("out_axes", out_tree_val, out_axes)
         final = []
-        for o, d, want in safe_zip(outs, ods, o_axes):
+        for o, d, want in zip(outs, ods, o_axes, strict=True):
             if want is None:
                 if d is not None:
                     raise BatchingError(
@@ -320,10 +322,5 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
     return wrapped
 
 
-def _is_tracer(x: Any) -> bool:
-    return type(x) is Tracer
-
-
 __all__ = ["BatchingError", "batch_graph", "batch_rules", "batch_walk", "bdim_at",
            "broadcast_batch", "defbroadcasting", "moveaxis", "vmap"]
-_ = np

@@ -2,8 +2,9 @@
 
 Computation follows data (DESIGN.md section 3): when an eager ``bind`` meets a
 ``DeviceArray``, the primitive runs on that array's device.  Each (primitive,
-params, input avals, device) is recorded as a one-equation graph, lowered,
-compiled and kept; later calls with the same signature only execute.  Host
+params, input avals, device) is recorded as a one-equation graph and compiled
+through the runtime's executable cache (``runtime.executable_for``); its runner
+is kept here per signature, so later calls only execute.  Host
 operands (NumPy arrays, host ``Array``s, scalars) are copied to the device; two
 ``DeviceArray``s on different devices are an error naming the user's line.
 """
@@ -22,8 +23,8 @@ from tracer.primitives import Primitive
 # are host memory: the NumPy backend reads them without a copy); "xla": every device
 # result is a DeviceArray, eager ops on CPU ones compile too (how CI tests this path).
 _MODE = [os.environ.get("GRAPHJIT_EAGER_DEVICE_EXECUTION", "auto")]
-_CACHE: dict[tuple, Callable[[Sequence[Any]], list]] = {}
-_stats = {"compiles": 0}
+# (primitive, params, input avals, device) -> the runner of its one-equation graph
+_RUNNERS: dict[tuple, Callable[[Sequence[Any]], list]] = {}
 
 
 class DeviceMismatchError(GraphjitError, ValueError):
@@ -72,17 +73,16 @@ def run_primitive(prim: Primitive, args: Sequence[Any], params: dict) -> Any:
     device = devs.pop()
     avals = tuple(_aval(a) for a in args)
     key = (prim, tuple(sorted(params.items())), avals, device)
-    run = _CACHE.get(key)
+    run = _RUNNERS.get(key)
     if run is None:
-        run = _CACHE[key] = _compile(prim, avals, params, device)
+        run = _RUNNERS[key] = _runner(prim, avals, params, device)
     outs = run(args)
     return outs if prim.multiple_results else outs[0]
 
 
-def _compile(prim: Primitive, avals: Sequence[ShapedArray], params: dict,
-             device: Any) -> Callable[[Sequence[Any]], list]:
+def _runner(prim: Primitive, avals: Sequence[ShapedArray], params: dict,
+            device: Any) -> Callable[[Sequence[Any]], list]:
     from backends.xla import runtime
-    from backends.xla.lower import lower
     from tracer.tracing import bind, make_graph
 
     def one(*xs: Any) -> Any:
@@ -90,15 +90,8 @@ def _compile(prim: Primitive, avals: Sequence[ShapedArray], params: dict,
 
     cg = make_graph(one)(*avals)   # shape errors here name the user's line
     default = device == runtime.client().devices()[0]
-    exe = runtime.compile(lower(cg, name=f"eager_{prim.name}"), None if default else device)
-    _stats["compiles"] += 1
-    return runtime.array_runner(exe, cg, None if default else device, committed=True)
+    exe = runtime.executable_for(cg, None if default else device, name=f"eager_{prim.name}")
+    return exe.runner(committed=True)
 
 
-def compile_count() -> int:
-    """How many single-primitive executables were compiled (for tests)."""
-    return _stats["compiles"]
-
-
-__all__ = ["DeviceMismatchError", "committed", "compile_count", "run_primitive",
-           "set_eager_device_execution"]
+__all__ = ["DeviceMismatchError", "committed", "run_primitive", "set_eager_device_execution"]

@@ -24,6 +24,7 @@ import numpy as np
 from tracer import dtypes
 from tracer import primitives as P
 from tracer.errors import MissingRuleError
+from tracer.graphs import hoist_consts
 from tracer.ir import ClosedGraph, Equation, Graph, Literal, ShapedArray, Source
 
 lowerings: dict[P.Primitive, Callable[..., list[str]]] = {}
@@ -172,7 +173,8 @@ class LoweringContext:
         sub = LoweringContext(self.module, self.indent + "    ")
         sub.source = self.source
         args = [sub.fresh() for _ in arg_avals]
-        outs = sub.call(closed, args, arg_avals) if closed.graph.eqns or True else []
+        # (an empty graph is called too: its outputs may be its inputs or literals)
+        outs = sub.call(closed, args, arg_avals)
         out_avals = [a.strip_weak() for a in closed.out_avals]
         types = ", ".join(tensor_type(a) for a in out_avals)
         sub.lines.append(f'{sub.indent}"{ret}"({", ".join(outs)}) : ({types}) -> ()')
@@ -260,9 +262,9 @@ def lower(closed: ClosedGraph, name: str = "main_module",
     """
     mb = ModuleBuilder()
     g = closed.graph
-    flat = Graph(list(g.constvars) + list(g.invars), g.eqns, g.outvars)
+    flat, _ = hoist_consts(closed)
     attrs = donation_attrs(closed, donated) if donated else []
-    main = mb._function("main", ClosedGraph(flat, ()), public=True,
+    main = mb._function("main", flat, public=True,
                         arg_attrs=[""] * len(g.constvars) + attrs)
     return f"module @{name} {{\n" + "\n".join([main] + mb.functions) + "\n}\n"
 

@@ -4,12 +4,36 @@ Every use of jaxlib below its public API lives in this file (DESIGN.md
 section 7), so an upgrade touches one place.  Verified with jax/jaxlib 0.10.2:
 ``client.compile_and_load(module_text, DeviceList, CompileOptions)`` and
 ``executable.execute_sharded(buffers).disassemble_into_single_device_arrays()``.
+
+It also holds the process's one executable cache: ``executable_for(graph, device)``
+is the only path from a graph to something that runs on XLA (``jit`` calls and AOT
+``.lower().compile()``, eager ``call`` equations, eager ops on device arrays).
+
+* A graph object is looked up by identity first (held weakly; the key adds the
+  device and the donated inputs), so an eager loop that binds the same graph
+  (``grad(jit(f))``) only executes.
+* Otherwise it is lowered, and the module is looked up by the hash of its text
+  (the ``module @name`` line left out) and the device.  The text fixes
+  everything the executable depends on: every equation, shape and dtype, the
+  donation attributes, constants of sub-graphs, and the ``loc()`` source
+  metadata.  So two graphs that differ in any of these never share an
+  executable, and the same function traced twice (a fresh ``jit`` object, the
+  same graph reached by ``jit`` and by an eager ``call``) shares one; its name
+  is only a label.  Top-level consts are arguments, not part of the module:
+  graphs that close over different values share the executable, each with
+  its own runner.  At most ``MAX_EXECUTABLES`` modules are kept (least
+  recently used go first; executables a ``jit`` cache entry holds live on).
+* A module seen by neither is compiled, or loaded from the persistent disk
+  cache (``set_compilation_cache_dir``).  ``cache_stats()`` counts all of it.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
 import os
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -39,8 +63,15 @@ def compile(module_text: str, device: Any = None, platform: str | None = None) -
     or ``GRAPHJIT_COMPILATION_CACHE_DIR``), an executable compiled before, by
     this or another process, is loaded from disk instead of compiled; a
     missing, unreadable or corrupted entry falls back to compiling (and the
-    fresh executable is written back).  ``cache_stats()`` counts both.
+    fresh executable is written back).  ``cache_stats()`` counts both.  This
+    is the uncached step under ``executable_for``, which graphs go through.
     """
+    return _compile(module_text, device, platform)[0]
+
+
+def _compile(module_text: str, device: Any = None, platform: str | None = None
+             ) -> tuple[Any, str]:
+    """``compile``, and where the executable came from: ``"compiled"`` or ``"disk"``."""
     from jax._src.lib import xla_client as xc
     c = client(platform) if device is None else device.client
     dev = device if device is not None else c.devices()[0]
@@ -51,17 +82,118 @@ def compile(module_text: str, device: Any = None, platform: str | None = None) -
     cache_dir = compilation_cache_dir()
     if cache_dir is None:
         _stats["compiles"] += 1
-        return c.compile_and_load(module_text, devs, options)
+        return c.compile_and_load(module_text, devs, options), "compiled"
     path = os.path.join(cache_dir, _cache_key(module_text, c, dev, options) + ".gjx")
     exe = _load(path, c, devs, options)
     if exe is not None:
         _stats["disk_hits"] += 1
-        return exe
+        return exe, "disk"
     _stats["disk_misses"] += 1
     _stats["compiles"] += 1
     exe = c.compile_and_load(module_text, devs, options)
     _store(path, c, exe)
+    return exe, "compiled"
+
+
+# -- the executable cache --------------------------------------------------------
+
+#: how many modules the in-memory executable cache keeps (least recently used go first)
+MAX_EXECUTABLES = 4096
+
+# graph object (weakly) -> {(device, donated): Executable}
+_BY_GRAPH: weakref.WeakKeyDictionary[Any, dict[tuple, Executable]] = \
+    weakref.WeakKeyDictionary()
+# (device, sha256 of the module text without its name) -> loaded executable
+_MODULES: OrderedDict[tuple[Any, bytes], Any] = OrderedDict()
+
+
+@dataclass(eq=False)
+class Executable:
+    """A graph compiled for one device, with what it takes to run it on leaves.
+
+    ``loaded`` is jaxlib's loaded executable (shared by every graph whose module
+    has the same text); ``text`` is this graph's module; ``origin`` says how the
+    graph's first request got it: ``"compiled"`` (XLA compiled it), ``"disk"``
+    (the persistent cache), ``"memory"`` (an equal module compiled before in
+    this process).  ``device`` is as requested (None: the default device);
+    ``consts`` are the graph's const values, passed ahead of the arguments.
+    It holds no reference to the graph (the identity memo is weak on it).
+    """
+
+    loaded: Any
+    text: str
+    origin: str
+    device: Any
+    consts: tuple
+    in_avals: tuple
+    out_avals: tuple
+    _runners: dict = field(default_factory=dict, repr=False)
+
+    def runner(self, committed: bool | None = None) -> Callable[[Sequence[Any]], list]:
+        """Leaves in, ``Array`` results out (see ``_array_runner``); made once per
+        ``committed`` (results as ``DeviceArray``s: None decides by the device)."""
+        run = self._runners.get(committed)
+        if run is None:
+            run = self._runners[committed] = _array_runner(self, committed)
+        return run
+
+
+def executable_for(graph: Any, device: Any = None, *, donated: Sequence[int] = (),
+                   name: str = "main", module: str | None = None) -> Executable:
+    """The executable of ``graph`` (a ``ClosedGraph``) on ``device``: cached, else
+    lowered and compiled (or loaded from the disk cache).
+
+    ``donated`` lists input positions whose buffers the executable may reuse;
+    ``name`` labels the module (``module @name``); ``module`` is the lowered text
+    when the caller has it already (AOT ``.lower().compile()``).
+
+    >>> import numpy as np
+    >>> from tracer import make_graph
+    >>> exe = executable_for(make_graph(lambda x: x * 2.0)(np.ones(3)))
+    >>> np.asarray(exe.runner()([np.arange(3.0)])[0])
+    array([0., 2., 4.])
+    """
+    memo = _BY_GRAPH.get(graph)
+    if memo is None:
+        memo = _BY_GRAPH[graph] = {}
+    key = (device, tuple(donated))
+    exe = memo.get(key)
+    if exe is not None:
+        return exe
+    _stats["lookups"] += 1
+    if module is None:
+        from backends.xla.lower import lower
+        module = lower(graph, name=_clean_name(name), donated=key[1])
+    head, _, body = module.partition("\n")
+    if not head.startswith("module @"):
+        body = module
+    dev = device if device is not None else client().devices()[0]
+    mkey = (dev, hashlib.sha256(body.encode()).digest())
+    loaded = _MODULES.get(mkey)
+    if loaded is not None:
+        _MODULES.move_to_end(mkey)
+        _stats["memory_hits"] += 1
+        origin = "memory"
+    else:
+        loaded, origin = _compile(module, device)
+        _MODULES[mkey] = loaded
+        while len(_MODULES) > MAX_EXECUTABLES:
+            _MODULES.popitem(last=False)
+    g = graph.graph
+    exe = memo[key] = Executable(loaded, module, origin, device, tuple(graph.consts),
+                                 tuple(g.in_avals), tuple(g.out_avals))
     return exe
+
+
+def clear_executable_cache() -> None:
+    """Forget every cached executable (``jit`` entries that hold one keep it)."""
+    _BY_GRAPH.clear()
+    _MODULES.clear()
+
+
+def _clean_name(name: str) -> str:
+    """``name`` as an MLIR symbol (letters, digits, underscores)."""
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "main"
 
 
 # -- the persistent compilation cache ------------------------------------------
@@ -69,8 +201,8 @@ def compile(module_text: str, device: Any = None, platform: str | None = None) -
 _MAGIC = b"graphjit-xla-executable-v1\n"
 _UNSET = object()
 _cache_dir_setting: Any = _UNSET
-_stats = {"compiles": 0, "disk_hits": 0, "disk_misses": 0, "disk_writes": 0,
-          "disk_errors": 0}
+_stats = {"lookups": 0, "memory_hits": 0, "compiles": 0, "disk_hits": 0,
+          "disk_misses": 0, "disk_writes": 0, "disk_errors": 0}
 
 
 def set_compilation_cache_dir(path: str | os.PathLike | None) -> None:
@@ -90,9 +222,16 @@ def compilation_cache_dir() -> str | None:
 
 
 def cache_stats() -> dict[str, int]:
-    """Counters of this process: XLA ``compiles``, persistent-cache ``disk_hits`` (loaded
-    instead of compiled), ``disk_misses``, ``disk_writes``, ``disk_errors`` (entries that
-    could not be read or written; those fall back to compiling)."""
+    """Counters of this process.
+
+    ``lookups``: graphs that ``executable_for`` lowered and looked up by module
+    (a graph object seen before is not counted again), each then a
+    ``memory_hits`` (an equal module was compiled before in this process), a
+    ``disk_hits`` or a ``compiles``; ``compiles``: XLA compiles (``compile``
+    called directly included); ``disk_hits`` (loaded instead of compiled),
+    ``disk_misses``, ``disk_writes``, ``disk_errors`` (entries that could not
+    be read or written; those fall back to compiling).
+    """
     return dict(_stats)
 
 
@@ -188,34 +327,14 @@ def device_put_many(xs: Sequence[Any], device: Any = None) -> list[Any]:
         return [jax.device_put(np.asarray(x), device) for x in xs]
 
 
-def input_putter(avals: Sequence[tuple[tuple[int, ...], np.dtype]],
-                 device: Any = None) -> Callable[[Sequence[Any]], list[Any]]:
-    """A fast ``device_put`` for a fixed input signature (the jit call path).
-
-    ``jax.device_put`` spends ~100 us per call on generic dispatch; with the
-    avals and sharding precomputed, ``xla_client.batched_device_put`` is a few
-    microseconds.  Values must already have the signature's dtypes.
-    """
-    from jax._src import core
-    from jax._src.lib import xla_client as xc
-    from jax.sharding import SingleDeviceSharding
-    dev = device if device is not None else client().devices()[0]
-    sharding = SingleDeviceSharding(dev)
-    devs = [dev]
-    put = xc.batched_device_put
-    plan = [(core.ShapedArray(tuple(shape), np.dtype(dtype)), np.dtype(dtype))
-            for shape, dtype in avals]
-    asarray = np.asarray
-
-    def put_all(xs: Sequence[Any]) -> list[Any]:
-        return [put(a, sharding, [asarray(x, dt)], devs, True, enable_x64=True)
-                for (a, dt), x in zip(plan, xs)]
-    return put_all
-
-
 def single_putters(avals: Sequence[tuple[tuple[int, ...], np.dtype]],
                    device: Any = None) -> list[Callable[[Any], Any]]:
-    """One fast ``device_put`` per input of a fixed signature (see ``input_putter``)."""
+    """One fast ``device_put`` per input of a fixed signature (the jit call path).
+
+    ``jax.device_put`` spends ~100 us per call on generic dispatch; with the
+    aval and sharding precomputed, ``xla_client.batched_device_put`` is a few
+    microseconds.  Values must already have the signature's dtypes.
+    """
     from jax._src import core
     from jax._src.lib import xla_client as xc
     from jax.sharding import SingleDeviceSharding
@@ -259,10 +378,10 @@ def executor(executable: Any, out_avals: Sequence[tuple[tuple[int, ...], np.dtyp
     return call_fast
 
 
-def array_runner(exe: Any, cg: Any, device: Any = None, committed: bool | None = None
-                 ) -> Callable[[Sequence[Any]], list]:
+def _array_runner(exe: Executable, committed: bool | None = None
+                  ) -> Callable[[Sequence[Any]], list]:
     """Leaves in, ``Array`` results out: the hot path of a cached ``jit`` call (and of
-    an eager ``call`` equation).
+    an eager ``call`` equation or device op).
 
     An ``Array`` argument is put on the device once: its buffer is kept on it
     (``Array._buf``, default device only), and results keep the buffer they
@@ -275,12 +394,13 @@ def array_runner(exe: Any, cg: Any, device: Any = None, committed: bool | None =
     from backends.xla.eager import committed as _committed
     _buf_of = Array.__dict__["_buf"].__get__   # the slot itself (no ``__getattr__``)
     # results: DeviceArrays (eager ops follow them to the device), or host Arrays
+    device = exe.device
     out_type = DeviceArray if (_committed(device) if committed is None else committed) \
         else Array
-    consts = device_put_many(cg.consts, device)
-    avals = [(a.shape, np.dtype(a.dtype)) for a in cg.graph.in_avals]
+    consts = device_put_many(exe.consts, device)
+    avals = [(a.shape, np.dtype(a.dtype)) for a in exe.in_avals]
     puts = single_putters(avals, device)
-    execute = executor(exe, [(a.shape, a.dtype) for a in cg.graph.out_avals], device)
+    execute = executor(exe.loaded, [(a.shape, a.dtype) for a in exe.out_avals], device)
     parts = getattr(execute, "parts", None)   # (execute_sharded, C++ result handlers)
     asarray, new = np.asarray, object.__new__
     keep = device is None

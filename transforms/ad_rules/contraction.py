@@ -153,7 +153,7 @@ defvjp(P.dot_general_p, _dot_vjp_lhs, _dot_vjp_rhs)
 # -- conv_general_dilated ----------------------------------------------------------------------
 
 def _dilate_shape(shape: Sequence[int], dilation: Sequence[int]) -> list[int]:
-    return [0 if d == 0 else 1 + r * (d - 1) for d, r in zip(shape, dilation)]
+    return [0 if d == 0 else 1 + r * (d - 1) for d, r in zip(shape, dilation, strict=True)]
 
 
 def conv_vjp_lhs_padding(in_shape: Sequence[int], window: Sequence[int],
@@ -168,9 +168,9 @@ def conv_vjp_lhs_padding(in_shape: Sequence[int], window: Sequence[int],
     lhs_d = _dilate_shape(in_shape, lhs_dilation)
     rhs_d = _dilate_shape(window, rhs_dilation)
     out_d = _dilate_shape(out_shape, strides)
-    before = [r - lo - 1 for r, (lo, _) in zip(rhs_d, padding)]
-    after = [li + r - 1 - o - b for li, r, o, b in zip(lhs_d, rhs_d, out_d, before)]
-    return tuple((int(b), int(a)) for b, a in zip(before, after))
+    before = [r - lo - 1 for r, (lo, _) in zip(rhs_d, padding, strict=True)]
+    after = [li + r - 1 - o - b for li, r, o, b in zip(lhs_d, rhs_d, out_d, before, strict=True)]
+    return tuple((int(b), int(a)) for b, a in zip(before, after, strict=True))
 
 
 def _conv_vjp_rhs_padding(in_shape: Sequence[int], window: Sequence[int],
@@ -182,7 +182,7 @@ def _conv_vjp_rhs_padding(in_shape: Sequence[int], window: Sequence[int],
     rhs_d = _dilate_shape(window, rhs_dilation)
     out_d = _dilate_shape(out_shape, strides)
     return tuple((int(lo), int(o - li + r - lo - 1))
-                 for (lo, _), o, li, r in zip(padding, out_d, lhs_d, rhs_d))
+                 for (lo, _), o, li, r in zip(padding, out_d, lhs_d, rhs_d, strict=True))
 
 
 def _reshape_axis_out_of(src: int, size1: int, x: Any) -> Any:
@@ -313,7 +313,7 @@ def _rws_vjp(ct: Any, x: Any, *, out: Any, window_dimensions: tuple, window_stri
     nd = len(in_shape)
     pads = conv_vjp_lhs_padding(in_shape, window_dimensions, window_strides, _shape(ct),
                                 padding, base_dilation, window_dilation)
-    cfg = tuple((lo, hi, int(s) - 1) for (lo, hi), s in zip(pads, window_strides))
+    cfg = tuple((lo, hi, int(s) - 1) for (lo, hi), s in zip(pads, window_strides, strict=True))
     ct_p = bind(P.pad_p, ct, const(0, _dtype(ct)), padding_config=cfg)
     return bind(P.reduce_window_sum_p, ct_p, window_dimensions=tuple(window_dimensions),
                 window_strides=tuple(base_dilation), padding=((0, 0),) * nd,
@@ -336,10 +336,10 @@ class _Selection:
         nd = len(shape)
         self.out_shape = _shape(out)
         self.pad_cfg = tuple((int(lo), int(hi), int(b) - 1)
-                             for (lo, hi), b in zip(padding, base_dilation))
+                             for (lo, hi), b in zip(padding, base_dilation, strict=True))
         self.padded = any(lo or hi or i for lo, hi, i in self.pad_cfg)
         pshape = tuple(lo + hi + d + max(d - 1, 0) * i
-                       for d, (lo, hi, i) in zip(shape, self.pad_cfg))
+                       for d, (lo, hi, i) in zip(shape, self.pad_cfg, strict=True))
         self.pad_shape = pshape
         wdims, strides, wdil = window_dimensions, window_strides, window_dilation
         # dims the window leaves alone (size-1 window, output as long as the padded
@@ -358,7 +358,7 @@ class _Selection:
         if self.tiled:
             self.shape, self.wdims = shape, tuple(int(w) for w in wdims)
             self.n_win = int(np.prod(wdims))
-            self.crop = tuple(o * w for o, w in zip(self.out_shape, self.wdims))
+            self.crop = tuple(o * w for o, w in zip(self.out_shape, self.wdims, strict=True))
             win = self.windows(x)
             k = bind(P.argmax_p if kind == "max" else P.argmin_p, win, axis=nd,
                      index_dtype=index_dtype(self.n_win))
@@ -375,9 +375,9 @@ class _Selection:
             # take the first extremal one: argmax/argmin return the first occurrence.
             parts = []
             for off in np.ndindex(*wdims):
-                start = tuple(int(o * r) for o, r in zip(off, wdil))
+                start = tuple(int(o * r) for o, r in zip(off, wdil, strict=True))
                 limit = tuple(s + (n - 1) * st + 1
-                              for s, n, st in zip(start, self.out_shape, strides))
+                              for s, n, st in zip(start, self.out_shape, strides, strict=True))
                 sl = bind(P.slice_p, xp, start_indices=start, limit_indices=limit,
                           strides=tuple(int(s) for s in strides))
                 parts.append(_reshape(sl, self.out_shape + (1,)))
@@ -410,7 +410,8 @@ class _Selection:
         if self.crop != self.shape:   # VALID windows may leave a remainder: never read
             t = bind(P.slice_p, t, start_indices=(0,) * nd, limit_indices=self.crop,
                      strides=None)
-        t = _reshape(t, [n for o, w in zip(self.out_shape, self.wdims) for n in (o, w)])
+        t = _reshape(t, [n for o, w in zip(self.out_shape, self.wdims, strict=True)
+                         for n in (o, w)])
         t = _transpose(t, tuple(range(0, 2 * nd, 2)) + tuple(range(1, 2 * nd, 2)))
         return _reshape(t, self.out_shape + (self.n_win,))
 
@@ -422,7 +423,8 @@ class _Selection:
         c = _reshape(c, self.crop)
         if self.crop != self.shape:
             c = bind(P.pad_p, c, const(0, _dtype(c)),
-                     padding_config=tuple((0, d - k, 0) for d, k in zip(self.shape, self.crop)))
+                     padding_config=tuple((0, d - k, 0) for d, k in
+                                          zip(self.shape, self.crop, strict=True)))
         return c
 
     def pad(self, x: Any, value: Any) -> Any:

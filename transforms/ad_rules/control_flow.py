@@ -44,10 +44,12 @@ from typing import Any, Callable, Sequence
 from tracer import dtypes
 from tracer import primitives as P
 from tracer.errors import MissingRuleError
+from tracer.graphs import (current_source, dce, merge_branches, merge_lists, split_list,
+                           trace_hoisted)
 from tracer.ir import ClosedGraph, Graph, Literal, ShapedArray, Var
-from tracer.tracing import bind, eval_graph, make_graph
+from tracer.tracing import bind, eval_graph
 from transforms.jvp import jvp_graph, jvp_rules
-from transforms.util import add_any, instantiate, safe_zip
+from transforms.util import add_any, instantiate
 from transforms.vjp import vjp_graph, vjp_rules
 
 # -- graph helpers ----------------------------------------------------------------
@@ -57,18 +59,8 @@ def _inexact(a: ShapedArray) -> bool:
     return dtypes.is_inexact(a.dtype)
 
 
-def _dce(cg: ClosedGraph) -> ClosedGraph:
-    """Drop equations (and consts) whose results no output uses (primitives are pure)."""
-    g = cg.graph
-    live = {id(v) for v in g.outvars if type(v) is not Literal}
-    kept = []
-    for e in reversed(g.eqns):
-        if any(id(o) in live for o in e.outputs):
-            kept.append(e)
-            live.update(id(a) for a in e.inputs if type(a) is not Literal)
-    kept.reverse()
-    cs = [(v, c) for v, c in safe_zip(list(g.constvars), list(cg.consts)) if id(v) in live]
-    return ClosedGraph(Graph(g.invars, kept, g.outvars, [v for v, _ in cs]), [c for _, c in cs])
+# (tests import the toolkit's ``dce`` under this module's former name)
+_dce = dce
 
 
 def _trace(f: Callable[..., list[Any]], avals: Sequence[ShapedArray]) -> tuple[ClosedGraph,
@@ -77,45 +69,17 @@ def _trace(f: Callable[..., list[Any]], avals: Sequence[ShapedArray]) -> tuple[C
 
     Returns the const-free graph and the values to pass as its leading operands.
     """
-    cg = _dce(make_graph(f)(*avals))
-    g = cg.graph
-    hoisted = ClosedGraph(Graph(tuple(g.constvars) + g.invars, g.eqns, g.outvars), ())
-    return hoisted, list(cg.consts)
-
-
-def _merge_branches(traced: Sequence[tuple[ClosedGraph, list[Any]]]) -> tuple[tuple, list]:
-    """Branches whose hoisted consts differ: every branch takes all of them, in order."""
-    all_consts: list[Any] = []
-    avals = [[v.aval for v in g.graph.invars[:len(cs)]] for g, cs in traced]
-    branches = []
-    for k, (g, cs) in enumerate(traced):
-        gr = g.graph
-        lead: list[Var] = []
-        for j, a in enumerate(avals):
-            lead += list(gr.invars[:len(cs)]) if j == k else [Var(x) for x in a]
-        branches.append(ClosedGraph(Graph(lead + list(gr.invars[len(cs):]), gr.eqns,
-                                          gr.outvars), ()))
-        all_consts += cs
-    return tuple(branches), all_consts
+    return trace_hoisted(f, avals, drop_dead=True)
 
 
 def _active_outputs(graph: Graph, active_in: Sequence[bool]) -> list[bool]:
     """Which outputs may depend, through float values, on the active inputs."""
-    active = {id(v) for v, a in safe_zip(list(graph.invars), list(active_in))
+    active = {id(v) for v, a in zip(graph.invars, active_in, strict=True)
               if a and _inexact(v.aval)}
     for e in graph.eqns:
         if any(type(a) is not Literal and id(a) in active for a in e.inputs):
             active.update(id(o) for o in e.outputs if _inexact(o.aval))
     return [type(v) is not Literal and id(v) in active for v in graph.outvars]
-
-
-def _split(xs: Sequence[Any], *sizes: int) -> list[list[Any]]:
-    out, i = [], 0
-    for n in sizes:
-        out.append(list(xs[i:i + n]))
-        i += n
-    out.append(list(xs[i:]))
-    return out
 
 
 def _strong(a: ShapedArray) -> ShapedArray:
@@ -132,27 +96,26 @@ def _cond_jvp(primals: Sequence[Any], tangents: Sequence[Any], out: list[Any], *
     index, ops = primals[0], list(primals[1:])
     nz = [t is not None for t in tangents[1:]]
     jgs = [jvp_graph(br, nz) for br in branches]
-    out_nz = [any(col) for col in zip(*[which for _, which in jgs])]
+    out_nz = [any(col) for col in zip(*[which for _, which in jgs], strict=True)]
     if not any(out_nz):
         return [None] * len(out)
     out_avals = [_strong(a) for a in branches[0].out_avals]
-    t_avals = [_strong(a) for a, z in safe_zip(branches[0].in_avals, nz) if z]
+    t_avals = [_strong(a) for a, z in zip(branches[0].in_avals, nz, strict=True) if z]
     n_out = len(out_avals)
 
     def tangents_only(jg: ClosedGraph, which: list[bool]) -> Callable[..., list[Any]]:
         def f(*args: Any) -> list[Any]:
-            t_out = iter(eval_graph(jg, *args)[n_out:])
-            ts = [next(t_out) if w else None for w in which]
-            return [instantiate(t, a) for t, a, want in safe_zip(ts, out_avals, out_nz)
+            ts = merge_lists(which, eval_graph(jg, *args)[n_out:])
+            return [instantiate(t, a) for t, a, want in zip(ts, out_avals, out_nz, strict=True)
                     if want]
         return f
 
     traced = [_trace(tangents_only(jg, which), list(br.in_avals) + t_avals)
-              for br, (jg, which) in safe_zip(list(branches), jgs)]
-    new_branches, consts = _merge_branches(traced)
+              for br, (jg, which) in zip(branches, jgs, strict=True)]
+    new_branches, consts = merge_branches(traced)
     t_in = [t for t in tangents[1:] if t is not None]
-    res = iter(bind(P.cond_p, index, *consts, *ops, *t_in, branches=new_branches))
-    return [next(res) if want else None for want in out_nz]
+    return merge_lists(out_nz, bind(P.cond_p, index, *consts, *ops, *t_in,
+                                    branches=new_branches))
 
 
 def _cond_vjp(cts: list[Any], primals: Sequence[Any], out: list[Any], needs: Sequence[bool],
@@ -162,23 +125,23 @@ def _cond_vjp(cts: list[Any], primals: Sequence[Any], out: list[Any], needs: Seq
     active = list(needs[1:])
     out_avals = [_strong(a) for a in branches[0].out_avals]
     ct_nz = [c is not None for c in cts]
-    ct_avals = [a for a, z in safe_zip(out_avals, ct_nz) if z]
+    ct_avals = [a for a, z in zip(out_avals, ct_nz, strict=True) if z]
     n_in = len(ops)
 
     def backward(vg: ClosedGraph) -> Callable[..., list[Any]]:
         def f(*args: Any) -> list[Any]:
             given = iter(args[n_in:])
             cs = [next(given) if z else instantiate(None, a)
-                  for z, a in safe_zip(ct_nz, out_avals)]
+                  for z, a in zip(ct_nz, out_avals, strict=True)]
             return eval_graph(vg, *args[:n_in], *cs)
         return f
 
     traced = [_trace(backward(vjp_graph(br, active)), list(br.in_avals) + ct_avals)
               for br in branches]
-    new_branches, consts = _merge_branches(traced)
-    res = iter(bind(P.cond_p, index, *consts, *ops, *[c for c in cts if c is not None],
-                    branches=new_branches))
-    return [None] + [next(res) if a else None for a in active]
+    new_branches, consts = merge_branches(traced)
+    res = bind(P.cond_p, index, *consts, *ops, *[c for c in cts if c is not None],
+               branches=new_branches)
+    return [None] + merge_lists(active, res)
 
 
 jvp_rules[P.cond_p] = _cond_jvp
@@ -196,14 +159,15 @@ def _scan_jvp(primals: Sequence[Any], tangents: Sequence[Any], out: list[Any], *
     # nonzero after some step (fixed point over the body's JVP).
     nc, nk = num_consts, num_carry
     in_avals = graph.in_avals
-    c_avals, k_avals, x_avals = _split(in_avals, nc, nk)
-    tc, tk, tx = _split(list(tangents), nc, nk)
+    c_avals, k_avals, x_avals = split_list(in_avals, nc, nk)
+    tc, tk, tx = split_list(list(tangents), nc, nk)
     nz_c = [t is not None for t in tc]
     nz_x = [t is not None for t in tx]
-    nz_k = [t is not None and _inexact(a) for t, a in safe_zip(tk, k_avals)]
+    nz_k = [t is not None and _inexact(a) for t, a in zip(tk, k_avals, strict=True)]
     for _ in range(nk + 1):
         jg, which = jvp_graph(graph, nz_c + nz_k + nz_x)
-        grown = [z or (w and _inexact(a)) for z, w, a in safe_zip(nz_k, which[:nk], k_avals)]
+        grown = [z or (w and _inexact(a))
+                 for z, w, a in zip(nz_k, which[:nk], k_avals, strict=True)]
         if grown == nz_k:
             break
         nz_k = grown
@@ -214,30 +178,27 @@ def _scan_jvp(primals: Sequence[Any], tangents: Sequence[Any], out: list[Any], *
     ntc, ntk = sum(nz_c), sum(nz_k)
 
     def body(*args: Any) -> list[Any]:
-        consts, d_consts, carry, d_carry, xs, d_xs = _split(args, nc, ntc, nk, ntk, len(x_avals))
+        consts, d_consts, carry, d_carry, xs, d_xs = split_list(args, nc, ntc, nk, ntk,
+                                                                len(x_avals))
         outs = eval_graph(jg, *consts, *carry, *xs, *d_consts, *d_carry, *d_xs)
-        t_out = iter(outs[nk + ny:])
-        ts = [next(t_out) if w else None for w in which]
+        ts = merge_lists(which, outs[nk + ny:])
         d_carry_out = [instantiate(t, _strong(a))
-                       for t, a, z in safe_zip(ts[:nk], k_avals, nz_k) if z]
-        d_ys = [t for t, z in safe_zip(ts[nk:], nz_y) if z]
+                       for t, a, z in zip(ts[:nk], k_avals, nz_k, strict=True) if z]
+        d_ys = [t for t, z in zip(ts[nk:], nz_y, strict=True) if z]
         return outs[:nk] + d_carry_out + d_ys
 
     tan = [_strong(a) for a in in_avals]
-    avals = (c_avals + [a for a, z in safe_zip(tan[:nc], nz_c) if z] + k_avals
-             + [a for a, z in safe_zip(tan[nc:nc + nk], nz_k) if z] + x_avals
-             + [a for a, z in safe_zip(tan[nc + nk:], nz_x) if z])
+    avals = (c_avals + [a for a, z in zip(tan[:nc], nz_c, strict=True) if z] + k_avals
+             + [a for a, z in zip(tan[nc:nc + nk], nz_k, strict=True) if z] + x_avals
+             + [a for a, z in zip(tan[nc + nk:], nz_x, strict=True) if z])
     body_g, hoisted = _trace(body, avals)
-    consts, init, xs = _split(list(primals), nc, nk)
-    d_init = [instantiate(t, _strong(a)) for t, a, z in safe_zip(tk, k_avals, nz_k) if z]
+    consts, init, xs = split_list(list(primals), nc, nk)
+    d_init = [instantiate(t, _strong(a)) for t, a, z in zip(tk, k_avals, nz_k, strict=True) if z]
     outs = bind(P.scan_p, *hoisted, *consts, *[t for t in tc if t is not None], *init, *d_init,
                 *xs, *[t for t in tx if t is not None], graph=body_g,
                 num_consts=len(hoisted) + nc + ntc, num_carry=nk + ntk, length=length,
                 reverse=reverse, unroll=unroll)
-    d_carry_out = iter(outs[nk:nk + ntk])
-    d_ys = iter(outs[nk + ntk:])
-    return ([next(d_carry_out) if z else None for z in nz_k]
-            + [next(d_ys) if z else None for z in nz_y])
+    return merge_lists(nz_k, outs[nk:nk + ntk]) + merge_lists(nz_y, outs[nk + ntk:])
 
 
 def _scan_vjp(cts: list[Any], primals: Sequence[Any], out: list[Any], needs: Sequence[bool],
@@ -248,25 +209,25 @@ def _scan_vjp(cts: list[Any], primals: Sequence[Any], out: list[Any], needs: Seq
     #   k_bar = sum_t k_bar_t (an accumulator in the reverse scan's carry).
     nc, nk = num_consts, num_carry
     in_avals = graph.in_avals
-    c_avals, k_avals, x_avals = _split(in_avals, nc, nk)
+    c_avals, k_avals, x_avals = split_list(in_avals, nc, nk)
     y_avals = [_strong(a) for a in graph.out_avals[nk:]]
-    need_c, need_k, need_x = _split(list(needs), nc, nk)
-    act_k = [n and _inexact(a) for n, a in safe_zip(need_k, k_avals)]
+    need_c, need_k, need_x = split_list(list(needs), nc, nk)
+    act_k = [n and _inexact(a) for n, a in zip(need_k, k_avals, strict=True)]
     for _ in range(nk + 1):
         out_act = _active_outputs(graph.graph, need_c + act_k + need_x)[:nk]
-        grown = [a or (o and _inexact(v)) for a, o, v in safe_zip(act_k, out_act, k_avals)]
+        grown = [a or (o and _inexact(v)) for a, o, v in zip(act_k, out_act, k_avals, strict=True)]
         if grown == act_k:
             break
         act_k = grown
     if not any(need_c) and not any(act_k) and not any(need_x):
         return [None] * len(primals)
-    consts, init, xs = _split(list(primals), nc, nk)
+    consts, init, xs = split_list(list(primals), nc, nk)
     ct_k, ct_y = cts[:nk], cts[nk:]
 
     # 1. forward scan saving the carry that enters every step.
     if nk:
         def forward(*args: Any) -> list[Any]:
-            _, carry, _ = _split(args, nc, nk)
+            _, carry, _ = split_list(args, nc, nk)
             return eval_graph(graph, *args)[:nk] + carry
 
         fwd_g, fwd_h = _trace(forward, in_avals)
@@ -282,31 +243,32 @@ def _scan_vjp(cts: list[Any], primals: Sequence[Any], out: list[Any], needs: Seq
     n_ack, n_acc = sum(act_k), sum(need_c)
 
     def backward(*args: Any) -> list[Any]:
-        k, ck, acc, c, x, cy = _split(args, nc, n_ack, n_acc, nk, len(x_avals))
+        k, ck, acc, c, x, cy = split_list(args, nc, n_ack, n_acc, nk, len(x_avals))
         ck_it, cy_it = iter(ck), iter(cy)
         out_cts = ([next(ck_it) if a else instantiate(None, _strong(v))
-                    for a, v in safe_zip(act_k, k_avals)]
+                    for a, v in zip(act_k, k_avals, strict=True)]
                    + [next(cy_it) if z else instantiate(None, v)
-                      for z, v in safe_zip(nz_y, y_avals)])
+                      for z, v in zip(nz_y, y_avals, strict=True)])
         res = eval_graph(vg, *k, *c, *x, *out_cts)
-        rc, rk, rx = _split(res, n_acc, n_ack)
-        return rk + [add_any(a, r) for a, r in safe_zip(acc, rc)] + rx
+        rc, rk, rx = split_list(res, n_acc, n_ack)
+        return rk + [add_any(a, r) for a, r in zip(acc, rc, strict=True)] + rx
 
-    avals = (c_avals + [_strong(a) for a, z in safe_zip(k_avals, act_k) if z]
-             + [_strong(a) for a, n in safe_zip(c_avals, need_c) if n] + k_avals + x_avals
-             + [a for a, z in safe_zip(y_avals, nz_y) if z])
+    avals = (c_avals + [_strong(a) for a, z in zip(k_avals, act_k, strict=True) if z]
+             + [_strong(a) for a, n in zip(c_avals, need_c, strict=True) if n] + k_avals + x_avals
+             + [a for a, z in zip(y_avals, nz_y, strict=True) if z])
     bwd_g, bwd_h = _trace(backward, avals)
-    ck_init = [instantiate(c, _strong(a)) for c, a, z in safe_zip(ct_k, k_avals, act_k) if z]
-    acc_init = [instantiate(None, _strong(a)) for a, n in safe_zip(c_avals, need_c) if n]
+    ck_init = [instantiate(c, _strong(a))
+               for c, a, z in zip(ct_k, k_avals, act_k, strict=True) if z]
+    acc_init = [instantiate(None, _strong(a)) for a, n in zip(c_avals, need_c, strict=True) if n]
     res = bind(P.scan_p, *bwd_h, *consts, *ck_init, *acc_init, *saved, *xs,
                *[c for c in ct_y if c is not None], graph=bwd_g,
                num_consts=len(bwd_h) + nc, num_carry=n_ack + n_acc, length=length,
                reverse=not reverse, unroll=unroll)
-    rk, rc, rx = _split(res, n_ack, n_acc)
+    rk, rc, rx = split_list(res, n_ack, n_acc)
     rk_it, rc_it, rx_it = iter(rk), iter(rc), iter(rx)
     ct_consts = [next(rc_it) if n else None for n in need_c]
     ct_init = []
-    for a, n in safe_zip(act_k, need_k):
+    for a, n in zip(act_k, need_k, strict=True):
         r = next(rk_it) if a else None
         ct_init.append(r if n else None)
     ct_xs = [next(rx_it) if n else None for n in need_x]
@@ -326,44 +288,42 @@ def _while_jvp(primals: Sequence[Any], tangents: Sequence[Any], out: list[Any], 
     # c_{t+1} = f(k, c_t) while p(c_t)  =>  dc_{t+1} = df(k, c_t; dk, dc_t) on the
     # same trips: the predicate is piecewise constant, it ignores the tangents.
     ncc, nbc = cond_nconsts, body_nconsts
-    cc, bc, init = _split(list(primals), ncc, nbc)
-    _, tb, tk = _split(list(tangents), ncc, nbc)
+    cc, bc, init = split_list(list(primals), ncc, nbc)
+    _, tb, tk = split_list(list(tangents), ncc, nbc)
     nk = len(init)
     k_avals = list(body_graph.in_avals[nbc:])
     b_avals = list(body_graph.in_avals[:nbc])
     nz_b = [t is not None for t in tb]
-    nz_k = [t is not None and _inexact(a) for t, a in safe_zip(tk, k_avals)]
+    nz_k = [t is not None and _inexact(a) for t, a in zip(tk, k_avals, strict=True)]
     for _ in range(nk + 1):
         jg, which = jvp_graph(body_graph, nz_b + nz_k)
-        grown = [z or (w and _inexact(a)) for z, w, a in safe_zip(nz_k, which, k_avals)]
+        grown = [z or (w and _inexact(a)) for z, w, a in zip(nz_k, which, k_avals, strict=True)]
         if grown == nz_k:
             break
         nz_k = grown
     if not any(nz_k):
         return [None] * len(out)
     ntb = sum(nz_b)
-    tb_avals = [_strong(a) for a, z in safe_zip(b_avals, nz_b) if z]
-    tk_avals = [_strong(a) for a, z in safe_zip(k_avals, nz_k) if z]
+    tb_avals = [_strong(a) for a, z in zip(b_avals, nz_b, strict=True) if z]
+    tk_avals = [_strong(a) for a, z in zip(k_avals, nz_k, strict=True) if z]
 
     def body(*args: Any) -> list[Any]:
-        b, db, k, dk = _split(args, nbc, ntb, nk)
+        b, db, k, dk = split_list(args, nbc, ntb, nk)
         outs = eval_graph(jg, *b, *k, *db, *dk)
-        t_out = iter(outs[nk:])
-        ts = [next(t_out) if w else None for w in which]
+        ts = merge_lists(which, outs[nk:])
         return outs[:nk] + [instantiate(t, _strong(a))
-                            for t, a, z in safe_zip(ts, k_avals, nz_k) if z]
+                            for t, a, z in zip(ts, k_avals, nz_k, strict=True) if z]
 
     def cond(*args: Any) -> list[Any]:
         return eval_graph(cond_graph, *args[:ncc + nk])
 
     body_g, body_h = _trace(body, b_avals + tb_avals + k_avals + tk_avals)
     cond_g, cond_h = _trace(cond, list(cond_graph.in_avals) + tk_avals)
-    d_init = [instantiate(t, _strong(a)) for t, a, z in safe_zip(tk, k_avals, nz_k) if z]
+    d_init = [instantiate(t, _strong(a)) for t, a, z in zip(tk, k_avals, nz_k, strict=True) if z]
     outs = bind(P.while_p, *cond_h, *cc, *body_h, *bc, *[t for t in tb if t is not None],
                 *init, *d_init, cond_graph=cond_g, body_graph=body_g,
                 cond_nconsts=len(cond_h) + ncc, body_nconsts=len(body_h) + nbc + ntb, **params)
-    d_out = iter(outs[nk:])
-    return [next(d_out) if z else None for z in nz_k]
+    return merge_lists(nz_k, outs[nk:])
 
 
 def _while_as_scan_body(cond_graph: ClosedGraph, body_graph: ClosedGraph, cond_nconsts: int,
@@ -379,7 +339,7 @@ def _while_as_scan_body(cond_graph: ClosedGraph, body_graph: ClosedGraph, cond_n
     identity = ClosedGraph(Graph(ident_in, [], ident_in[nbc:]), ())
 
     def step(*args: Any) -> list[Any]:
-        cc, bc, k = _split(args, ncc, nbc)
+        cc, bc, k = split_list(args, ncc, nbc)
         pred = eval_graph(cond_graph, *cc, *k)[0]
         index = bind(P.convert_element_type_p, pred, new_dtype=dtypes.int32, weak_type=False)
         return bind(P.cond_p, index, *bc, *k, branches=(identity, body_graph))
@@ -393,8 +353,7 @@ def _while_vjp(cts: list[Any], primals: Sequence[Any], out: list[Any], needs: Se
     # while(p, f, c) with at most N trips == scan of N steps of cond(p(c), c, f(c)):
     # reverse mode is the scan's (saved carries, reverse scan of the step's VJP).
     if max_iterations is None:
-        from tracer import tracing
-        src = tracing._source_override
+        src = current_source()
         where = f" at {src}" if src is not None else ""
         raise MissingRuleError(
             f"reverse-mode differentiation of while_loop needs max_iterations=...: the "

@@ -24,6 +24,7 @@ from jax import tree_util
 
 from tracer import dtypes
 from tracer import primitives as P
+from tracer.graphs import merge_lists
 from tracer.ir import ShapedArray
 from transforms.custom import CallSpec
 from transforms.jvp import jvp_rules, live_output_rules
@@ -82,7 +83,7 @@ def _jvp_tangents_out(res: Any, spec: CallSpec, jvp_fn: Any, out: Sequence[Any])
                         "primal and tangent outputs with equal container (pytree) "
                         f"structures, but got {p_tree} and {t_tree} respectively.")
     result = []
-    for p, o, t in zip(p_leaves, out, t_leaves):
+    for p, o, t in zip(p_leaves, out, t_leaves, strict=True):
         oa = aval(o)
         if aval(p).shape != oa.shape:
             raise TypeError(f"Custom JVP rule {rule} for function {spec.name}: primal output "
@@ -141,7 +142,7 @@ def _custom_jvp_call_vjp(cts: Sequence[Any], primals: Sequence[Any], out: Sequen
 
     def lin(*t_active: Any) -> list[Any]:
         tans = [_zero_tangent(x) if k in diff else None for k, x in enumerate(ops)]
-        for k, t in zip(active, t_active):
+        for k, t in zip(active, t_active, strict=True):
             tans[k] = t
         t_out = _jvp_tangents_out(_call_user_jvp(jvp, spec, ops, tans), spec, jvp, out)
         return [zeros(aval(out[j]).strip_weak()) if t_out[j] is None else t_out[j]
@@ -149,7 +150,7 @@ def _custom_jvp_call_vjp(cts: Sequence[Any], primals: Sequence[Any], out: Sequen
 
     # The rule is linear in the tangents: its VJP at t = 0 is its transpose.
     _, pullback = vjp(lin, *[zeros(aval(ops[k]).strip_weak()) for k in active])
-    for k, c in zip(active, pullback([cts[j] for j in outs])):
+    for k, c in zip(active, pullback([cts[j] for j in outs]), strict=True):
         result[nc + k] = c
     return result
 
@@ -184,7 +185,7 @@ def _bwd_cts(cts_in: Any, spec: CallSpec, diff_args: Sequence[Any], bwd: Any) ->
                         "a tuple with one cotangent (or None) per differentiable argument "
                         f"({len(diff_args)}), but got {cts_in!r}.")
     per_arg = []
-    for i, (c, a) in enumerate(zip(cts_in, diff_args)):
+    for i, (c, a) in enumerate(zip(cts_in, diff_args, strict=True)):
         a_tree = tree_util.tree_structure(a)
         if c is None:
             per_arg.append([None] * a_tree.num_leaves)
@@ -223,12 +224,12 @@ def _custom_vjp_call_vjp(cts: Sequence[Any], primals: Sequence[Any], out: Sequen
                         "a primal output with the structure of the function's output "
                         f"{spec.out_tree}, but got {tree_util.tree_structure(pair[0])}.")
     residuals = pair[1]
-    ct_leaves = [c if c is not None else _zero_tangent(o) for c, o in zip(cts, out)]
+    ct_leaves = [c if c is not None else _zero_tangent(o) for c, o in zip(cts, out, strict=True)]
     ct = tree_util.tree_unflatten(spec.out_tree, ct_leaves)
     nondiff, diff_args = spec.split(args)
     per_arg = _bwd_cts(bwd(*nondiff, residuals, ct), spec, diff_args, bwd)
-    for i, (ks, leaves) in enumerate(zip(spec.diff_operands(), per_arg)):
-        for k, c in zip(ks, leaves):
+    for i, (ks, leaves) in enumerate(zip(spec.diff_operands(), per_arg, strict=True)):
+        for k, c in zip(ks, leaves, strict=True):
             if k is None or c is None or not needs[nc + k] or is_float0(c):
                 continue
             xa, ca = aval(ops[k]), aval(c)
@@ -256,10 +257,9 @@ def _checkpoint_jvp(primals: Sequence[Any], tangents: Sequence[Any], out: Sequen
                     live_outputs: Sequence[bool] | None = None) -> list:
     nonzeros = [t is not None for t in tangents]
     tg, consts, out_nz = tangent_graph(graph, nonzeros, live_outputs)
-    t_outs = iter(bind_checkpoint(
-        tg, [*consts, *primals, *[t for t in tangents if t is not None]], policy,
-        prevent_cse))
-    return [next(t_outs) if nz else None for nz in out_nz]
+    t_outs = bind_checkpoint(tg, [*consts, *primals, *[t for t in tangents if t is not None]],
+                             policy, prevent_cse)
+    return merge_lists(out_nz, t_outs)
 
 
 def _checkpoint_vjp(cts: Sequence[Any], primals: Sequence[Any], out: Sequence[Any],

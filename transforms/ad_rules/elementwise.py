@@ -350,7 +350,7 @@ def _select_n_vjp(ct: Any, primals: Sequence[Any], out: Any, needs: Sequence[boo
     which, cases = primals[0], primals[1:]
     zero = _c(ct, 0)
     res: list[Any] = [None]
-    for i, (case, need) in enumerate(zip(cases, needs[1:])):
+    for i, (case, need) in enumerate(zip(cases, needs[1:], strict=True)):
         if not need:
             res.append(None)
             continue

@@ -463,11 +463,11 @@ def _sort_jvp(primals: Sequence[Any], tangents: Sequence[Any], out: Sequence[Any
 def _sort_vjp(cts: Sequence[Any], primals: Sequence[Any], out: Sequence[Any],
               needs: Sequence[bool], *, dimension: int, is_stable: bool = True,
               num_keys: int = 1) -> list[Any]:
-    if not any(n and c is not None for n, c in zip(needs, cts)):
+    if not any(n and c is not None for n, c in zip(needs, cts, strict=True)):
         return [None] * len(primals)
     perm = _sort_permutation(primals, dimension, is_stable, num_keys)
     return [put_along(c, perm, dimension, x) if n and c is not None else None
-            for c, x, n in zip(cts, primals, needs)]
+            for c, x, n in zip(cts, primals, needs, strict=True)]
 
 
 jvp_rules[P.sort_p] = _sort_jvp

@@ -159,8 +159,8 @@ def _assoc_scan(combine: Combine, elems: list[Any], axis: int) -> list[Any]:
         odd_left = odd
     even = combine(odd_left, rest) if _shape(rest[0])[axis] else rest
     even = [bind(P.concatenate_p, _slice_axis(e, 0, 1, axis), r, dimension=axis)
-            for e, r in zip(elems, even)]
-    return [_interleave(e, o, axis) for e, o in zip(even, odd)]
+            for e, r in zip(elems, even, strict=True)]
+    return [_interleave(e, o, axis) for e, o in zip(even, odd, strict=True)]
 
 
 def _affine_combine(first: list[Any], second: list[Any]) -> list[Any]:
@@ -471,7 +471,7 @@ def _concatenate_vjp(ct: Any, primals: Sequence[Any], out: Any, needs: Sequence[
         return [None] * len(primals)
     res: list[Any] = []
     start = 0
-    for x, need in zip(primals, needs):
+    for x, need in zip(primals, needs, strict=True):
         n = _shape(x)[dimension]
         res.append(_slice_axis(ct, start, start + n, dimension) if need else None)
         start += n
@@ -515,7 +515,7 @@ def _slice_vjp(ct: Any, x: Any, out: Any, start_indices: tuple[int, ...],
     # Transpose of a (strided) slice: zero-pad back, stride-1 zeros between elements.
     strides = strides or (1,) * len(start_indices)
     config = []
-    for d, s, st, m in zip(_shape(x), start_indices, strides, _shape(ct)):
+    for d, s, st, m in zip(_shape(x), start_indices, strides, _shape(ct), strict=True):
         real_limit = s + (0 if m == 0 else 1 + (m - 1) * st)
         config.append((s, d - real_limit, st - 1))
     return bind(P.pad_p, ct, _const(0, _dtype(ct)), padding_config=tuple(config))

@@ -192,7 +192,7 @@ def _sort_rule(axis_size: int, vals: Sequence[Any], dims: Dims, *, dimension: in
                is_stable: bool = True, num_keys: int = 1) -> tuple[list, list]:
     # sort needs operands of one shape: one shared batch axis, the most common one
     b = Counter(d for d in dims if d is not None).most_common(1)[0][0]
-    xs = [bdim_at(v, d, axis_size, b) for v, d in zip(vals, dims)]
+    xs = [bdim_at(v, d, axis_size, b) for v, d in zip(vals, dims, strict=True)]
     nd = len(aval(xs[0]).shape) - 1
     dim = dimension % nd
     outs = bind(P.sort_p, *xs, dimension=dim + (dim >= b), is_stable=is_stable,

@@ -52,10 +52,11 @@ from jax import tree_util
 
 from tracer import dtypes
 from tracer import primitives as P
-from tracer.ir import ClosedGraph, Graph, ShapedArray, Var
-from tracer.tracing import Tracer, bind, eval_graph, make_graph
+from tracer.graphs import hoist_consts, merge_branches, split_list, trace_hoisted
+from tracer.ir import ClosedGraph, ShapedArray
+from tracer.tracing import Tracer, bind, eval_graph
 from transforms.custom import CallSpec
-from transforms.util import aval, float0_zeros, is_float0, safe_zip, zeros
+from transforms.util import aval, float0_zeros, is_float0, zeros
 from transforms.vmap import batch_graph, batch_rules, batch_walk, bdim_at, moveaxis, vmap
 
 Dims = list[int | None]   # the batch axis of each value (None: unbatched)
@@ -64,38 +65,19 @@ Dims = list[int | None]   # the batch axis of each value (None: unbatched)
 # -- helpers ----------------------------------------------------------------------
 
 
-def _split(xs: Sequence[Any], *sizes: int) -> list[list[Any]]:
-    """``xs`` cut into consecutive pieces of ``sizes``, then the rest."""
-    out, i = [], 0
-    for n in sizes:
-        out.append(list(xs[i:i + n]))
-        i += n
-    out.append(list(xs[i:]))
-    return out
-
-
-def _hoist(cg: ClosedGraph) -> tuple[ClosedGraph, list[Any]]:
-    """A const-free graph (its constvars as leading invars) and the values to pass first."""
-    g = cg.graph
-    if not g.constvars:
-        return (cg if not cg.consts else ClosedGraph(g, ())), []
-    return (ClosedGraph(Graph(tuple(g.constvars) + tuple(g.invars), g.eqns, g.outvars), ()),
-            list(cg.consts))
-
-
 def _batched(closed: ClosedGraph, dims: Sequence[int | None], axis_size: int,
              out_dims: Sequence[int | None] | None = None
              ) -> tuple[ClosedGraph, list[Any], Dims]:
     """``batch_graph`` made const-free: (graph, leading operands, output batch axes)."""
     cg, ods = batch_graph(closed, list(dims), axis_size, out_dims)
-    g, consts = _hoist(cg)
+    g, consts = hoist_consts(cg)
     return g, consts, ods
 
 
 def _trace(f: Callable[..., list[Any]], avals: Sequence[ShapedArray]
            ) -> tuple[ClosedGraph, list[Any]]:
     """Record ``f`` on ``avals`` into a const-free graph and its leading operands."""
-    return _hoist(make_graph(f)(*avals))
+    return trace_hoisted(f, avals)
 
 
 def _bdims(batched: Sequence[bool]) -> Dims:
@@ -114,7 +96,7 @@ def _carry_fixed_point(closed: ClosedGraph, lead_dims: Dims, carry_batched: list
     nk = len(carry_batched)
     while True:   # at most nk + 1 rounds: the flags only grow
         last = _batched(closed, lead_dims + _bdims(carry_batched) + tail_dims, axis_size)
-        grown = [b or d is not None for b, d in safe_zip(carry_batched, last[2][:nk])]
+        grown = [b or d is not None for b, d in zip(carry_batched, last[2][:nk], strict=True)]
         if grown == carry_batched:
             return carry_batched, last
         carry_batched = grown
@@ -130,22 +112,6 @@ def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
 # -- cond -------------------------------------------------------------------------
 
 
-def _merge_branches(traced: Sequence[tuple[ClosedGraph, list[Any]]]) -> tuple[tuple, list]:
-    """Every branch takes the leading operands of all branches (its own in place)."""
-    all_consts: list[Any] = []
-    avals = [[v.aval for v in g.graph.invars[:len(cs)]] for g, cs in traced]
-    branches = []
-    for k, (g, cs) in enumerate(traced):
-        gr = g.graph
-        lead: list[Var] = []
-        for j, a in enumerate(avals):
-            lead += list(gr.invars[:len(cs)]) if j == k else [Var(x) for x in a]
-        branches.append(ClosedGraph(Graph(lead + list(gr.invars[len(cs):]), gr.eqns,
-                                          gr.outvars), ()))
-        all_consts += cs
-    return tuple(branches), all_consts
-
-
 def _cond_rule(axis_size: int, vals: Sequence[Any], dims: Sequence[int | None], *,
                branches: tuple) -> tuple[list[Any], Dims]:
     index, ops = vals[0], list(vals[1:])
@@ -157,11 +123,11 @@ def _cond_rule(axis_size: int, vals: Sequence[Any], dims: Sequence[int | None], 
         out_dims = [0 if any(f[2][k] is not None for f in first) else None
                     for k in range(n_out)]
         traced = []
-        for br, (g, cs, ods) in safe_zip(list(branches), first):
+        for br, (g, cs, ods) in zip(branches, first, strict=True):
             if ods != out_dims:
                 g, cs, _ = _batched(br, op_dims, axis_size, out_dims)
             traced.append((g, cs))
-        new_branches, consts = _merge_branches(traced)
+        new_branches, consts = merge_branches(traced)
         outs = bind(P.cond_p, index, *consts, *ops, branches=new_branches)
         return list(outs), out_dims
     # Batched index: run every branch on the batch, pick each lane's result.
@@ -186,8 +152,8 @@ def _while_rule(axis_size: int, vals: Sequence[Any], dims: Sequence[int | None],
                 body_nconsts: int, max_iterations: int | None = None
                 ) -> tuple[list[Any], Dims]:
     ncc, nbc = cond_nconsts, body_nconsts
-    cc, bc, init = _split(vals, ncc, nbc)
-    ccd, bcd, initd = _split(list(dims), ncc, nbc)
+    cc, bc, init = split_list(vals, ncc, nbc)
+    ccd, bcd, initd = split_list(list(dims), ncc, nbc)
     nk = len(init)
     carry_b, last = _carry_fixed_point(body_graph, bcd, [d is not None for d in initd], [],
                                        axis_size)
@@ -197,7 +163,7 @@ def _while_rule(axis_size: int, vals: Sequence[Any], dims: Sequence[int | None],
         carry_b = [True] * nk   # lanes stop at different trips
     kd = _bdims(carry_b)
     init = [bdim_at(x, d, axis_size, 0) if b else x
-            for x, d, b in safe_zip(init, initd, carry_b)]
+            for x, d, b in zip(init, initd, carry_b, strict=True)]
     extra = {} if max_iterations is None else {"max_iterations": max_iterations}
     body, bh, ods = last
     if ods != kd:
@@ -214,11 +180,11 @@ def _while_rule(axis_size: int, vals: Sequence[Any], dims: Sequence[int | None],
         return [bind(P.reduce_or_p, eval_graph(cond, *args)[0], axes=(0,))]
 
     def frozen_body(*args: Any) -> list[Any]:
-        c_args, b_args, carry = _split(args, nch, nbh)
+        c_args, b_args, carry = split_list(args, nch, nbh)
         pred = eval_graph(cond, *c_args, *carry)[0]
         new = eval_graph(body, *b_args, *carry)
         return [bind(P.select_n_p, _broadcast_to(pred, tuple(aval(o).shape)), o, x)
-                for o, x in safe_zip(list(carry), new)]
+                for o, x in zip(carry, new, strict=True)]
 
     c_avals = list(cond.in_avals)
     k_avals = c_avals[nch:]
@@ -237,11 +203,11 @@ def _scan_rule(axis_size: int, vals: Sequence[Any], dims: Sequence[int | None], 
                graph: ClosedGraph, num_consts: int, num_carry: int, length: int,
                reverse: bool = False, unroll: int = 1) -> tuple[list[Any], Dims]:
     nc, nk = num_consts, num_carry
-    consts, init, xs = _split(vals, nc, nk)
-    cd, initd, xd = _split(list(dims), nc, nk)
+    consts, init, xs = split_list(vals, nc, nk)
+    cd, initd, xd = split_list(list(dims), nc, nk)
     # Axis 0 of xs is the scan axis: batched xs keep the batch axis at 1 or later
     # and the body, which sees one slice, finds it one axis lower.
-    xs = [moveaxis(x, 0, 1) if d == 0 else x for x, d in safe_zip(xs, xd)]
+    xs = [moveaxis(x, 0, 1) if d == 0 else x for x, d in zip(xs, xd, strict=True)]
     x_body = [None if d is None else max(d - 1, 0) for d in xd]
     carry_b, (body, hoisted, ods) = _carry_fixed_point(
         graph, cd, [d is not None for d in initd], x_body, axis_size)
@@ -249,7 +215,7 @@ def _scan_rule(axis_size: int, vals: Sequence[Any], dims: Sequence[int | None], 
     if ods[:nk] != kd:   # a carry batched on entry that the body makes unbatched
         body, hoisted, ods = _batched(graph, cd + kd + x_body, axis_size, kd + ods[nk:])
     init = [bdim_at(x, d, axis_size, 0) if b else x
-            for x, d, b in safe_zip(init, initd, carry_b)]
+            for x, d, b in zip(init, initd, carry_b, strict=True)]
     outs = bind(P.scan_p, *hoisted, *consts, *init, *xs, graph=body,
                 num_consts=len(hoisted) + nc, num_carry=nk, length=length, reverse=reverse,
                 unroll=unroll)
@@ -319,7 +285,7 @@ class _Slots:
 
     def fill(self, xs: Sequence[Any]) -> list[Any]:
         vals = list(self.static)
-        for i, x in safe_zip(self.where, list(xs)):
+        for i, x in zip(self.where, xs, strict=True):
             vals[i] = x
         return vals
 
@@ -337,13 +303,13 @@ def _batched_jvp(jvp: Callable, spec: CallSpec, batched: Sequence[bool],
         full = [next(it_nd) if i in spec.nondiff_argnums else next(it_d)
                 for i in range(len(spec.arg_trees))]
         slots = _Slots()
-        for x, k, d in safe_zip([v for a in full for v in tree_util.tree_leaves(a)],
-                                list(spec.kinds), dims):
+        for x, k, d in zip([v for a in full for v in tree_util.tree_leaves(a)],
+                           spec.kinds, dims, strict=True):
             slots.add(x, d, k is None)
         n_p = len(slots.static)
         t_trees = [tree_util.tree_structure(t) for t in tangents]
-        for t, r in safe_zip(list(tangents), diff_ranges):
-            for x, j in safe_zip(tree_util.tree_leaves(t), list(r)):
+        for t, r in zip(tangents, diff_ranges, strict=True):
+            for x, j in zip(tree_util.tree_leaves(t), r, strict=True):
                 f0 = is_float0(x)
                 slots.add(_example_float0(x, dims[j]) if f0 else x, dims[j], f0)
         no_tangent: list[bool] = []
@@ -356,13 +322,13 @@ def _batched_jvp(jvp: Callable, spec: CallSpec, batched: Sequence[bool],
             p_out = tree_util.tree_leaves(res[0]) if ok else []
             t_out = _jvp_tangents_out(res, spec, jvp, p_out)   # checks, as unbatched
             no_tangent[:] = [t is None for t in t_out]
-            return p_out + [p if t is None else t for p, t in safe_zip(p_out, t_out)]
+            return p_out + [p if t is None else t for p, t in zip(p_out, t_out, strict=True)]
 
         outs = _vmap_flat(per_example, slots.dyn, slots.dims, axis_size)
         n = len(outs) // 2
         p_out = outs[:n]
         t_out = [float0_zeros(aval(p)) if nt else t
-                 for p, t, nt in safe_zip(p_out, outs[n:], no_tangent)]
+                 for p, t, nt in zip(p_out, outs[n:], no_tangent, strict=True)]
         return (tree_util.tree_unflatten(spec.out_tree, p_out),
                 tree_util.tree_unflatten(spec.out_tree, t_out))
 
@@ -394,8 +360,8 @@ def _batched_fwd_bwd(fwd: Callable, bwd: Callable, spec: CallSpec, batched: Sequ
 
     def batched_fwd(*args: Any) -> tuple[Any, Any]:
         slots = _Slots()
-        for x, k, d in safe_zip([v for a in args for v in tree_util.tree_leaves(a)],
-                                list(spec.kinds), dims):
+        for x, k, d in zip([v for a in args for v in tree_util.tree_leaves(a)],
+                           spec.kinds, dims, strict=True):
             slots.add(x, d, k is None)
         info: dict[str, Any] = {}
 
@@ -416,7 +382,7 @@ def _batched_fwd_bwd(fwd: Callable, bwd: Callable, spec: CallSpec, batched: Sequ
         outs = _vmap_flat(per_example, slots.dyn, slots.dims, axis_size)
         n = info["out_tree"].num_leaves
         it = iter(outs[n:])
-        res = [next(it) if dy else r for r, dy in safe_zip(info["res"], info["dynamic"])]
+        res = [next(it) if dy else r for r, dy in zip(info["res"], info["dynamic"], strict=True)]
         return (tree_util.tree_unflatten(info["out_tree"], outs[:n]),
                 _Residuals(info["res_tree"], res, info["dynamic"]))
 
@@ -429,10 +395,10 @@ def _batched_fwd_bwd(fwd: Callable, bwd: Callable, spec: CallSpec, batched: Sequ
             if i in spec.nondiff_argnums:
                 a = next(it_nd)
                 nd_trees.append(tree_util.tree_structure(a))
-                for x, j in safe_zip(tree_util.tree_leaves(a), list(r)):
+                for x, j in zip(tree_util.tree_leaves(a), r, strict=True):
                     slots.add(x, dims[j], spec.kinds[j] is None)
         n_nd = len(slots.static)
-        for x, dy in safe_zip(residuals.leaves, residuals.dynamic):
+        for x, dy in zip(residuals.leaves, residuals.dynamic, strict=True):
             slots.add(x, 0, not dy)
         n_res = len(slots.static)
         ct_leaves, ct_tree = tree_util.tree_flatten(ct)
@@ -453,8 +419,8 @@ def _batched_fwd_bwd(fwd: Callable, bwd: Callable, spec: CallSpec, batched: Sequ
                                diff_shapes, bwd)
             out: list[Any] = []
             zero_ct.clear()
-            for i, leaves in safe_zip(diff_idx, per_arg):
-                for j, c_j in safe_zip(list(ranges[i]), leaves):
+            for i, leaves in zip(diff_idx, per_arg, strict=True):
+                for j, c_j in zip(list(ranges[i]), leaves, strict=True):
                     a = ex_avals[spec.kinds[j]].strip_weak()
                     none = c_j is None or is_float0(c_j) or not dtypes.is_inexact(a.dtype)
                     zero_ct.append(none)
@@ -489,7 +455,7 @@ def _custom_call_operands(axis_size: int, vals: Sequence[Any], dims: Sequence[in
     (every output batched at 0) and its hoisted leading operands."""
     bat = [d is not None for d in dims]
     vals = [bdim_at(x, d, axis_size, 0) if d is not None else x
-            for x, d in safe_zip(list(vals), list(dims))]
+            for x, d in zip(vals, dims, strict=True)]
     g, hoisted, _ = _batched(call, _bdims(bat), axis_size, [0] * len(call.out_avals))
     return vals, bat, g, hoisted
 

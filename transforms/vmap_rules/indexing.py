@@ -50,7 +50,7 @@ def _slot(taken: Sequence[int], k: int) -> int:
 def _with_pair(op_dims: tuple[int, ...], idx_dims: tuple[int, ...], od: int,
                idim: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Add the batching pair (od, idim), keeping the operand side sorted (StableHLO's rule)."""
-    pairs = sorted(zip(op_dims + (od,), idx_dims + (idim,)))
+    pairs = sorted(zip(op_dims + (od,), idx_dims + (idim,), strict=True))
     return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
 
 
@@ -188,7 +188,7 @@ def _start_column(axis_size: int, idx: Sequence[Any], dims: Dims) -> Any:
     """The scalar start indices of every example as a (batch, n) index array."""
     dt = _index_dtype(idx)
     cols = []
-    for i, d in zip(idx, dims):
+    for i, d in zip(idx, dims, strict=True):
         if aval(i).dtype != dt:
             i = bind(P.convert_element_type_p, i, new_dtype=dt, weak_type=False)
         if d is None:

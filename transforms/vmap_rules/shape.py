@@ -92,7 +92,7 @@ def _concatenate_rule(axis_size: int, vals: Sequence[Any], dims: Dims, *,
                       dimension: int) -> tuple[Any, int]:
     # every operand needs the batch axis at one place: the first batched one's
     d = next(b for b in dims if b is not None)
-    xs = [bdim_at(x, b, axis_size, d) for x, b in zip(vals, dims)]
+    xs = [bdim_at(x, b, axis_size, d) for x, b in zip(vals, dims, strict=True)]
     return bind(P.concatenate_p, *xs, dimension=dimension + (dimension >= d)), d
 
 
