@@ -396,7 +396,7 @@ class Jitted:
         t0 = time.perf_counter()
         entry = self._build(self._trace(call, args, kwargs), self._donated_leaves(call))
         dt = time.perf_counter() - t0
-        sig = ", ".join(f"{p}: {_fmt_sig(s)}" for p, s in zip(paths, call.key[1]))
+        sig = ", ".join(f"{p}: {_fmt_sig(s)}" for p, s in zip(paths, call.key[1], strict=True))
         if call.statics:
             sig += "".join(f", static {self._name_of(w)}={v!r}" for w, v in call.statics)
         origin = entry.executable.origin if entry.executable is not None else "numpy"
@@ -415,7 +415,7 @@ class Jitted:
             return ()
         out, start = [], 0
         dyn_pos = [i for i in range(len(call.dyn_args) + len(call.nums)) if i not in call.nums]
-        for i, a in zip(dyn_pos, call.dyn_args):
+        for i, a in zip(dyn_pos, call.dyn_args, strict=True):
             n = len(tree_util.tree_leaves(a))
             if i in self.donate_argnums:
                 out.extend(range(start, start + n))
@@ -442,7 +442,7 @@ class Jitted:
         if old[0] != call.key[0]:
             return [f"the argument structure changed from {old[0]} to {call.key[0]}"]
         reasons = []
-        for p, a, b in zip(paths, old[1], call.key[1]):
+        for p, a, b in zip(paths, old[1], call.key[1], strict=True):
             if a[0] != b[0]:
                 reasons.append(f"{p} changed shape from {a[0]} to {b[0]}")
             if a[1] != b[1]:
@@ -753,9 +753,9 @@ def _call_vjp(cts: Sequence[Any], primals: Sequence[Any], out: Sequence[Any],
         read = {id(a) for e in b.eqns for a in e.inputs} | {id(v) for v in b.outvars}
         keep = tuple(id(v) in read for v in b.invars)
         nc = len(consts)
-        bg = ClosedGraph(Graph(tuple(v for v, k in zip(b.invars, keep) if k), b.eqns,
+        bg = ClosedGraph(Graph(tuple(v for v, k in zip(b.invars, keep, strict=True) if k), b.eqns,
                                b.outvars), ())
-        consts = [c for c, k in zip(consts, keep[:nc]) if k]
+        consts = [c for c, k in zip(consts, keep[:nc], strict=True) if k]
         return bg, consts, tuple(mask), keep[nc:]
 
     bg, consts, mask, keep = _derived(graph, ("vjp", needs, ct_avals), make)

@@ -42,7 +42,7 @@ def defjvp(prim: P.Primitive, *per_arg: Callable[..., Any] | None) -> None:
     summed over the arguments whose tangent is not zero (``None`` = no contribution)."""
     def rule(primals: Sequence[Any], tangents: Sequence[Any], out: Any, **params: Any) -> Any:
         acc = None
-        for f, t in zip(per_arg, tangents):   # (not strict: trailing operands may have no f)
+        for f, t in zip(per_arg, tangents, strict=False):   # trailing operands may have no f
             if t is not None and f is not None:
                 acc = add_any(acc, f(t, *primals, out=out, **params))
         return acc

@@ -69,7 +69,7 @@ def _close(got: Any, want: Any, atol: float, rtol: float, what: str) -> None:
     g, w = _leaves(got), _leaves(want)
     if len(g) != len(w):
         raise AssertionError(f"{what}: {len(g)} outputs, expected {len(w)}")
-    for a, b in zip(g, w):
+    for a, b in zip(g, w, strict=True):
         np.testing.assert_allclose(a, b, atol=atol, rtol=rtol, err_msg=what)
 
 

@@ -53,7 +53,8 @@ def defvjp(prim: P.Primitive, *per_arg: Callable[..., Any] | None) -> None:
             return [None] * len(primals)
         # (not strict: trailing operands may have no f; they get None)
         return [f(ct, *primals, out=out, **params) if need and f is not None else None
-                for f, need in zip(per_arg, needs)] + [None] * (len(primals) - len(per_arg))
+                for f, need in zip(per_arg, needs, strict=False)] \
+            + [None] * (len(primals) - len(per_arg))
     vjp_rules[prim] = rule
 
 

@@ -174,7 +174,7 @@ def batch_walk(graph: Graph, consts: Sequence[Any], args: Sequence[Any],
         env[id(v)] = (x, d)
 
     def step(e: Equation, ins: list) -> list:
-        vals, ds = zip(*ins) if ins else ((), ())
+        vals, ds = zip(*ins, strict=True) if ins else ((), ())
         multi = e.prim.multiple_results
         if ds.count(None) == len(ds):   # nothing batched: replayed unchanged
             out = bind(e.prim, *vals, **e.params)
